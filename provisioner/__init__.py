@@ -1,0 +1,1 @@
+"""provisioner: declarative infrastructure-as-code for OpenAI assistant resources."""
