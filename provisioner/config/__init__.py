@@ -1,0 +1,1 @@
+"""Stack files: YAML with line marks -> validated, frozen Stack with references checked."""
