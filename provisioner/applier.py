@@ -1,0 +1,167 @@
+"""The applier: executes a Plan, and nothing else.
+
+Walks the plan's changes as a dependency graph with bounded parallelism and hands each change to
+its kind's handler. Every successful API call is in state before the next one starts. It never
+decides what to do (the plan says) and never prints: it emits events that the renderer shows.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from provisioner.api.base import Api
+from provisioner.errors import StalePlanError
+from provisioner.graph import Graph, Outcome
+from provisioner.observe import deposed_address
+from provisioner.plan import Action, Change, Plan, referenced_address
+from provisioner.resources import handler_for
+from provisioner.resources.base import ApplyContext
+from provisioner.state.manager import StateManager
+from provisioner.state.model import ResourceState, State
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # start | progress | done | failed | skipped
+    address: str
+    action: str
+    message: str = ""
+
+
+@dataclass
+class ApplyResult:
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    actions: dict[str, str] = field(default_factory=dict)  # node -> action
+
+    def count(self, *actions: str) -> int:
+        return sum(1 for node, o in self.outcomes.items() if o.ok and self.actions[node] in actions)
+
+    @property
+    def failed(self) -> dict[str, Outcome]:
+        return {n: o for n, o in self.outcomes.items() if not o.ok}
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "added": self.count("create", "replace"),
+            "changed": self.count("update", "adopt"),
+            "destroyed": self.count("delete", "delete-deposed"),
+            "failed": sum(1 for o in self.outcomes.values() if o.status.value == "failed"),
+            "skipped": sum(1 for o in self.outcomes.values() if o.status.value == "skipped"),
+        }
+
+
+def ensure_current(plan: Plan, state: State, live_fingerprint: str) -> None:
+    """Refuse a saved plan when the state or the live resources moved since it was made."""
+    if plan.state_lineage != state.lineage or plan.state_serial != state.serial:
+        raise StalePlanError(
+            f"the saved plan was made at state serial {plan.state_serial}, the state is now at {state.serial}",
+            hint="run plan again: the state changed since this plan was made")
+    if plan.live_fingerprint != live_fingerprint:
+        raise StalePlanError("the live resources changed since the saved plan was made",
+                             hint="run plan again to see what changed and plan from there")
+
+
+class Applier:
+    def __init__(self, api: Api, states: StateManager, on_event: Callable[[Event], None] = lambda e: None,
+                 parallelism: int = 4):
+        self.api = api
+        self.states = states
+        self.on_event = on_event
+        self.parallelism = parallelism
+        self._emit_lock = threading.Lock()
+
+    def apply(self, plan: Plan) -> ApplyResult:
+        graph, steps = self._graph(plan)
+        result = ApplyResult(actions={node: action for node, (action, _) in steps.items()})
+        if not steps:
+            return result
+        result.outcomes = graph.walk(lambda node: self._run(node, *steps[node]), self.parallelism)
+        for node, outcome in result.outcomes.items():
+            if outcome.status.value == "skipped":
+                self._emit("skipped", node, steps[node][0], f"depends on {outcome.failed_ancestor}, which failed")
+        return result
+
+    def _graph(self, plan: Plan) -> tuple[Graph[str], dict[str, tuple[str, Change]]]:
+        state = self.states.current()
+        steps: dict[str, tuple[str, Change]] = {}
+        for change in plan.actionable:
+            steps[change.address] = (change.action.value, change)
+            if change.action is Action.REPLACE:
+                steps[deposed_address(change.address, change.id)] = ("delete-deposed", change)
+        graph: Graph[str] = Graph()
+        for node in steps:
+            graph.add_node(node)
+        for node, (action, change) in steps.items():
+            if action == "delete-deposed":
+                graph.add_edge(change.address, node)
+                for other, (other_action, other_change) in steps.items():
+                    if change.address in other_change.depends_on and other_action not in ("delete", "delete-deposed"):
+                        graph.add_edge(other, node)
+            elif action == "delete":
+                # whatever used to depend on it lets go first; then it goes before what it used
+                for other, (other_action, _) in steps.items():
+                    recorded = state.resources.get(other)
+                    if other != node and recorded and node in recorded.dependencies:
+                        graph.add_edge(other, node)
+            else:
+                for dependency in change.depends_on:
+                    if dependency in steps:
+                        graph.add_edge(dependency, node)
+        return graph, steps
+
+    def _run(self, node: str, action: str, change: Change) -> None:
+        self._emit("start", node, action)
+        try:
+            self._execute(node, action, change)
+        except BaseException as exc:
+            self._emit("failed", node, action, str(exc))
+            raise
+        self._emit("done", node, action)
+
+    def _execute(self, node: str, action: str, change: Change) -> None:
+        handler = handler_for(change.kind)
+        if action in ("delete", "delete-deposed"):
+            target = change.id if action == "delete" else self.states.current().resources[node].id
+            if target:
+                handler.delete(self.api, target)
+            self.states.record(node, None)
+            return
+
+        def record(live_id: str, attributes: dict[str, Any]) -> None:
+            self.states.record(change.address, ResourceState(
+                address=change.address, kind=change.kind, id=live_id, attributes=attributes,
+                dependencies=change.depends_on))
+
+        context = ApplyContext(change.address, record, lambda text: self._emit("progress", node, action, text))
+        after = self._resolve(change.after or {})
+        if action == "replace":
+            old = self.states.current().resources[change.address]
+            self.states.record(deposed_address(change.address, change.id),
+                               old.model_copy(update={"address": deposed_address(change.address, change.id)}))
+        if action in ("create", "replace"):
+            live_id, attributes = handler.create(self.api, after, context)
+        else:
+            live_id = change.id
+            if action == "adopt":
+                record(live_id, change.before or {})
+            attributes = handler.update(self.api, live_id, change.before or {}, after, context)
+        record(live_id, attributes)
+
+    def _resolve(self, value: Any) -> Any:
+        """Put the ids of resources created earlier in this apply where the plan left placeholders."""
+        if isinstance(value, dict):
+            return {k: self._resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        address = referenced_address(value)
+        if address is not None:
+            resource = self.states.current().resources.get(address)
+            if resource is None or resource.id is None:
+                raise StalePlanError(f"{address} should have been created earlier in this apply, but is not in state")
+            return resource.id
+        return value
+
+    def _emit(self, kind: str, address: str, action: str, message: str = "") -> None:
+        with self._emit_lock:
+            self.on_event(Event(kind, address, action, message))

@@ -1,0 +1,44 @@
+"""Field-level differences between two attribute maps, as FieldChange rows.
+
+Built on deepdiff so nested maps and lists diff to the exact path. It must not know resource kinds:
+the caller says which top-level fields force replacement.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from deepdiff import DeepDiff
+from deepdiff.helper import NotPresent
+
+from provisioner.plan import FieldChange
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def field_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _IDENTIFIER.match(str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f'["{part}"]'
+    return text
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any],
+                  replace_fields: frozenset[str] = frozenset()) -> list[FieldChange]:
+    diff = DeepDiff(before, after, view="tree", verbose_level=2)
+    rows = []
+    for levels in diff.values():
+        for level in levels:
+            parts = level.path(output_format="list")
+            rows.append(FieldChange(
+                path=field_path(parts),
+                before=None if isinstance(level.t1, NotPresent) else level.t1,
+                after=None if isinstance(level.t2, NotPresent) else level.t2,
+                forces_replacement=bool(parts) and parts[0] in replace_fields,
+            ))
+    return sorted(rows, key=lambda row: row.path)

@@ -1,0 +1,47 @@
+"""Reads the live world with list endpoints, for the kinds a run touches.
+
+Owns which kinds are read (only those declared or tracked, so a stack without Assistants API
+assistants never calls /v1/assistants). It must not decide anything: the planner does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from provisioner.api.base import Api, Obj
+from provisioner.resources import HANDLERS
+from provisioner.resources.base import Declared, ObserveContext
+from provisioner.state.model import State
+
+
+@dataclass(frozen=True)
+class Observed:
+    objects: dict[str, dict[str, Obj]]  # kind -> live id -> object as the API returned it
+    context: ObserveContext
+
+
+def observe_context(state: State) -> ObserveContext:
+    return ObserveContext(
+        stack_name=state.stack,
+        tracked_ids={r.id: r.address for r in state.resources.values() if r.id and not _deposed(r.address)},
+        recorded={r.address: r.attributes for r in state.resources.values()},
+    )
+
+
+def observe(api: Api, state: State, declared: list[Declared]) -> Observed:
+    context = observe_context(state)
+    kinds = {d.kind for d in declared} | {r.kind for r in state.resources.values()}
+    objects: dict[str, dict[str, Any]] = {}
+    for kind, handler in HANDLERS.items():  # in dependency order, so errors come in a stable order
+        if kind in kinds:
+            objects[kind] = handler.observe(api, context)
+    return Observed(objects, context)
+
+
+def _deposed(address: str) -> bool:
+    return " (deposed " in address
+
+
+def deposed_address(address: str, live_id: str) -> str:
+    """Where a replaced resource's old object waits in state until it is deleted."""
+    return f"{address} (deposed {live_id})"

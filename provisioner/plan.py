@@ -1,0 +1,105 @@
+"""The plan: frozen, serialisable data that holds every decision of a run.
+
+Owns Action, FieldChange, Change and Plan, and their JSON round-trip. It must not call the API
+or read state: the planner builds a Plan, render prints it, the applier executes it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+FORMAT_VERSION = 1
+
+# A value known only after apply: the id of a resource that the same plan creates or replaces.
+_UNKNOWN = re.compile(r"^\$\{(?P<address>.+)\.id\}$")
+
+
+def unknown_id(address: str) -> str:
+    return "${" + address + ".id}"
+
+
+def referenced_address(value: Any) -> str | None:
+    """The address whose id `value` stands for, when it is a placeholder."""
+    if isinstance(value, str):
+        match = _UNKNOWN.match(value)
+        if match:
+            return match["address"]
+    return None
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    NOOP = "no-op"
+    ADOPT = "adopt"  # an untracked live object made by this stack (an interrupted apply) is taken back
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "no-op": " ", "adopt": "<="}[self.value]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldChange(Frozen):
+    path: str  # e.g. metadata.team, tools[1].function.description
+    before: Any = None
+    after: Any = None
+    forces_replacement: bool = False
+
+
+class Change(Frozen):
+    address: str
+    kind: str
+    action: Action
+    id: str | None = None  # the live id the change acts on (None for a create)
+    before: dict[str, Any] | None = None  # what is live now (normalised)
+    after: dict[str, Any] | None = None  # what will be; ids of new resources as ${address.id}
+    diff: list[FieldChange] = []
+    reason: str | None = None
+    drift: bool = False  # live differs from what the last apply recorded
+    depends_on: list[str] = []
+
+
+class Plan(Frozen):
+    format_version: int = FORMAT_VERSION
+    stack: str
+    created_at: str
+    state_lineage: str
+    state_serial: int
+    live_fingerprint: str  # hash of the live objects the plan read; a saved plan is stale when it moves
+    changes: list[Change]
+    destroy: bool = False
+    warnings: list[str] = []
+
+    @property
+    def actionable(self) -> list[Change]:
+        return [c for c in self.changes if c.action is not Action.NOOP]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actionable)
+
+    @property
+    def drifted(self) -> list[Change]:
+        return [c for c in self.changes if c.drift]
+
+    def counts(self) -> dict[str, int]:
+        counts = {a.value: 0 for a in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Plan":
+        return cls.model_validate_json(text)

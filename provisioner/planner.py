@@ -1,0 +1,137 @@
+"""The planner: a pure function of (declared resources, state, live objects) to a Plan.
+
+Every decision of a run is taken here: create, update in place, replace, delete, adopt or leave
+alone, with the field-level diff and the reason, and whether live state drifted from what the last
+apply recorded. It must not call the API or write state.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from provisioner.errors import ProvisionerError
+from provisioner.diff import field_changes
+from provisioner.graph import Graph
+from provisioner.observe import Observed
+from provisioner.plan import Action, Change, Plan, unknown_id
+from provisioner.resources import handler_for
+from provisioner.resources.base import Declared, ObserveContext
+from provisioner.state.model import ResourceState, State
+
+NEW_ID_ACTIONS = (Action.CREATE, Action.REPLACE)
+
+
+def make_plan(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
+              destroy: bool = False, warnings: list[str] | None = None) -> Plan:
+    wanted = {} if destroy else {d.address: d for d in declared}
+    decided: dict[str, Change] = {}
+    claimed = set(observed.context.tracked_ids)
+
+    def resolve(address: str) -> str:
+        change = decided[address]
+        if change.action in NEW_ID_ACTIONS or change.id is None:
+            return unknown_id(address)
+        return change.id
+
+    for address in _dependency_order(wanted):
+        item = wanted[address]
+        change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed)
+        if change.action is Action.ADOPT:
+            claimed.add(change.id)
+        decided[address] = change
+
+    changes = [decided[a] for a in _dependency_order(wanted)]
+    changes += [_delete(rs, observed) for address, rs in sorted(state.resources.items()) if address not in wanted]
+    return Plan(
+        stack=stack_name,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        state_lineage=state.lineage,
+        state_serial=state.serial,
+        live_fingerprint=live_fingerprint(state, observed),
+        changes=changes,
+        destroy=destroy,
+        warnings=warnings or [],
+    )
+
+
+def live_fingerprint(state: State, observed: Observed) -> str:
+    """A hash of the live side of every tracked resource: it moves when anything changed live."""
+    view = {}
+    for address, resource in sorted(state.resources.items()):
+        live = observed.objects.get(resource.kind, {}).get(resource.id or "")
+        handler = handler_for(resource.kind)
+        view[address] = None if live is None else handler.live_attributes(live, address, observed.context)
+    return hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _dependency_order(wanted: dict[str, Declared]) -> list[str]:
+    graph = Graph()
+    for address, item in wanted.items():
+        graph.add_node(address)
+        for dependency in item.dependencies:
+            if dependency not in wanted:
+                raise ProvisionerError(f"{address} refers to {dependency}, which the stack does not declare")
+            graph.add_edge(dependency, address)
+    return graph.topological_order()
+
+
+def _compared(attributes: dict[str, Any], kind: str) -> dict[str, Any]:
+    hidden = handler_for(kind).apply_only_fields
+    return {k: v for k, v in attributes.items() if k not in hidden}
+
+
+def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | None, observed: Observed,
+            claimed: set[str]) -> Change:
+    handler = handler_for(item.kind)
+    live_objects = observed.objects.get(item.kind, {})
+    context = observed.context
+    common = {"address": item.address, "kind": item.kind, "after": after, "depends_on": list(item.dependencies)}
+    wanted = _compared(after, item.kind)
+
+    if recorded is None:
+        for live_id, live in live_objects.items():
+            if live_id not in claimed and handler.adoptable(live, item.address, wanted, context.stack_name):
+                before = handler.live_attributes(live, item.address, context)
+                return Change(**common, action=Action.ADOPT, id=live_id, before=before,
+                              diff=field_changes(before, wanted),
+                              reason="found a live object this stack made but did not record "
+                                     "(an interrupted apply); taking it back instead of creating another")
+        return Change(**common, action=Action.CREATE, reason="new in the stack")
+
+    live = live_objects.get(recorded.id or "")
+    if live is None:
+        return Change(**common, action=Action.CREATE, drift=True, before=None,
+                      reason=f"{recorded.id} was deleted outside provisioner; it will be created again")
+
+    before = handler.live_attributes(live, item.address, context)
+    diff = field_changes(before, wanted, handler.replace_fields)
+    drifted = field_changes(_compared(recorded.attributes, item.kind), before)
+    reason = None
+    if drifted:
+        reason = "changed outside provisioner: " + ", ".join(sorted({d.path.split(".")[0].split("[")[0]
+                                                                      for d in drifted}))
+    forcing = sorted({d.path for d in diff if d.forces_replacement})
+    if forcing:
+        action = Action.REPLACE
+        reason = f"{', '.join(forcing)} cannot change in place" + (f"; {reason}" if reason else "")
+    else:
+        action = Action.UPDATE if diff else Action.NOOP
+    return Change(**common, action=action, id=recorded.id, before=before, diff=diff,
+                  drift=bool(drifted), reason=reason)
+
+
+def _delete(resource: ResourceState, observed: Observed) -> Change:
+    live = observed.objects.get(resource.kind, {}).get(resource.id or "")
+    before = (handler_for(resource.kind).live_attributes(live, resource.address, observed.context)
+              if live is not None else resource.attributes)
+    if " (deposed " in resource.address:
+        reason = "left over from a replacement; deleting the old object"
+    elif live is None:
+        reason = "removed from the stack; already gone live, so only forgotten"
+    else:
+        reason = "removed from the stack"
+    return Change(address=resource.address, kind=resource.kind, action=Action.DELETE, id=resource.id,
+                  before=before, after=None, reason=reason, depends_on=list(resource.dependencies),
+                  drift=live is None)

@@ -1,0 +1,157 @@
+"""Handler for assistants deployed to the Assistants API (`/v1/assistants`).
+
+The declared and the live assistant are brought to one normal form (API defaults dropped), so a
+value the server fills in never shows as a change. It must not know about other targets.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from provisioner.api.base import Api, NotFound, Obj
+from provisioner.config.spec import AssistantSpec, Stack
+from provisioner.errors import ProvisionerError
+from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, owned_by, ownership
+
+TARGET = "assistants_api"
+MANAGED_FIELDS = ("model", "name", "description", "instructions", "tools", "tool_resources",
+                  "temperature", "top_p", "response_format", "reasoning_effort", "metadata")
+# what the API assumes for a field left out; sent explicitly to reset a field removed from the stack
+API_DEFAULTS: dict[str, Any] = {
+    "name": None, "description": None, "instructions": None, "tools": [],
+    "tool_resources": {"code_interpreter": {"file_ids": []}, "file_search": {"vector_store_ids": []}},
+    "temperature": 1.0, "top_p": 1.0, "response_format": "auto", "reasoning_effort": None, "metadata": {},
+}
+DEFAULT_RANKING = ({"ranker": "auto", "score_threshold": 0.0},
+                   {"ranker": "default_2024_08_21", "score_threshold": 0.0})
+
+SUNSET_MESSAGE = (
+    "{endpoint} does not serve the Assistants API (/v1/assistants answered 404). OpenAI sunset its "
+    "hosted Assistants API on 2026-08-26"
+)
+SUNSET_HINT = ("set `target: responses` on these assistants (or `defaults: {assistant_target: responses}`) "
+               "to deploy them as Responses API definitions")
+
+
+def declared_targets(stack: Stack) -> dict[str, str]:
+    return {name: spec.target or stack.defaults.assistant_target for name, spec in stack.assistants.items()}
+
+
+def assistant_dependencies(spec: AssistantSpec) -> tuple[str, ...]:
+    resources = spec.tool_resources
+    refs = []
+    if resources and resources.code_interpreter:
+        refs += [f"files.{r}" for r in resources.code_interpreter.files if not r.startswith("file-")]
+    if resources and resources.file_search:
+        refs += [f"vector_stores.{r}" for r in resources.file_search.vector_stores if not r.startswith("vs_")]
+    return tuple(dict.fromkeys(refs))
+
+
+def resolved_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: Resolve) -> dict[str, Any]:
+    """The assistant as an Assistants API create body, every reference resolved."""
+    tools: list[dict[str, Any]] = []
+    for tool in spec.tools:
+        if tool.type == "code_interpreter":
+            tools.append({"type": "code_interpreter"})
+        elif tool.type == "file_search":
+            options = {}
+            if tool.max_num_results is not None:
+                options["max_num_results"] = tool.max_num_results
+            if tool.ranking_options is not None:
+                options["ranking_options"] = tool.ranking_options.model_dump()
+            tools.append({"type": "file_search", "file_search": options})
+        else:
+            function = stack.functions[tool.function]
+            tools.append({"type": "function", "function": {
+                "name": function.name, "description": function.description,
+                "parameters": function.parameters, "strict": function.strict}})
+    resources: dict[str, Any] = {}
+    if spec.tool_resources and spec.tool_resources.code_interpreter:
+        resources["code_interpreter"] = {"file_ids": [
+            r if r.startswith("file-") else resolve(f"files.{r}") for r in spec.tool_resources.code_interpreter.files]}
+    if spec.tool_resources and spec.tool_resources.file_search:
+        resources["file_search"] = {"vector_store_ids": [
+            r if r.startswith("vs_") else resolve(f"vector_stores.{r}")
+            for r in spec.tool_resources.file_search.vector_stores]}
+    response_format: Any = spec.response_format
+    if response_format is not None and not isinstance(response_format, str):
+        response_format = response_format.model_dump(by_alias=True, exclude_none=True)
+        if "json_schema" in response_format:
+            response_format["json_schema"].pop("schema_file", None)
+    return {
+        "model": spec.model, "name": spec.name if spec.name is not None else name,
+        "description": spec.description, "instructions": spec.instructions, "tools": tools,
+        "tool_resources": resources, "temperature": spec.temperature, "top_p": spec.top_p,
+        "response_format": response_format, "reasoning_effort": spec.reasoning_effort,
+        "metadata": {**spec.metadata, **ownership(stack.name, f"assistants.{name}")},
+    }
+
+
+def normalise(body: dict[str, Any]) -> dict[str, Any]:
+    """One form for declared and live assistants: managed fields only, API defaults dropped."""
+    out: dict[str, Any] = {}
+    for key in MANAGED_FIELDS:
+        value = body.get(key)
+        if key == "tools":
+            value = [_normalise_tool(t) for t in value or []]
+        elif key == "tool_resources":
+            value = {k: v for k, v in (value or {}).items()
+                     if v and any(v.get(field) for field in ("file_ids", "vector_store_ids"))}
+            value = {k: {f: list(ids) for f, ids in v.items() if ids} for k, v in value.items()}
+        if value is None or value == API_DEFAULTS.get(key, object()) or value == {} and key == "tool_resources":
+            continue
+        out[key] = value
+    return out
+
+
+def _normalise_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    if tool["type"] == "file_search":
+        options = {k: v for k, v in (tool.get("file_search") or {}).items() if v is not None}
+        if options.get("ranking_options") in DEFAULT_RANKING:
+            del options["ranking_options"]
+        return {"type": "file_search", **({"file_search": options} if options else {})}
+    if tool["type"] == "function":
+        function = {k: v for k, v in tool["function"].items() if v is not None and not (k == "strict" and v is False)}
+        return {"type": "function", "function": function}
+    return {"type": tool["type"]}
+
+
+class AssistantHandler:
+    kind = "assistant"
+    replace_fields = frozenset()
+    apply_only_fields = frozenset()
+
+    def declare(self, stack: Stack) -> list[Declared]:
+        return [
+            Declared(f"assistants.{name}", self.kind, assistant_dependencies(spec),
+                     lambda resolve, name=name, spec=spec: normalise(resolved_definition(stack, name, spec, resolve)))
+            for name, spec in stack.assistants.items() if declared_targets(stack)[name] == TARGET
+        ]
+
+    def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]:
+        try:
+            return {a["id"]: a for a in api.list_assistants()}
+        except NotFound:
+            raise ProvisionerError(SUNSET_MESSAGE.format(endpoint=api.describe()), hint=SUNSET_HINT) from None
+
+    def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:
+        return normalise(live)
+
+    def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
+        return owned_by(live, stack_name, address)
+
+    def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
+        live = api.create_assistant(dict(after))
+        return live["id"], normalise(live)
+
+    def update(self, api: Api, live_id: str, before: dict[str, Any], after: dict[str, Any],
+               ctx: ApplyContext) -> dict[str, Any]:
+        body = {key: after.get(key, API_DEFAULTS.get(key)) for key in MANAGED_FIELDS
+                if before.get(key) != after.get(key)}
+        body["model"] = after["model"]  # some compatible servers require it on every modify
+        return normalise(api.update_assistant(live_id, body))
+
+    def delete(self, api: Api, live_id: str) -> None:
+        try:
+            api.delete_assistant(live_id)
+        except NotFound:
+            pass

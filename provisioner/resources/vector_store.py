@@ -1,0 +1,185 @@
+"""Handler for vector stores and the files they hold.
+
+A store's membership (file -> attributes) is one attribute of the store, so attaching goes through
+file batches and waits for indexing. The API cannot change a store's description or chunking in
+place, and does not return them, so those come from what was recorded and force replacement.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from provisioner.api.base import Api, NotFound, Obj
+from provisioner.config.spec import Stack, VectorStoreFile, VectorStoreFileSet
+from provisioner.errors import ProvisionerError
+from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, owned_by, ownership
+
+MUTABLE_FIELDS = ("name", "metadata", "expires_after")
+LIVE_MEMBER_STATUSES = ("in_progress", "completed")
+POLL_START_SECONDS = 0.1
+POLL_MAX_SECONDS = 2.0
+INDEXING_TIMEOUT_SECONDS = 30 * 60
+
+
+class IndexingFailed(ProvisionerError):
+    pass
+
+
+class VectorStoreHandler:
+    kind = "vector_store"
+    replace_fields = frozenset({"description", "chunking_strategy"})
+    apply_only_fields = frozenset()
+
+    def declare(self, stack: Stack) -> list[Declared]:
+        declared = []
+        for name, spec in stack.vector_stores.items():
+            address = f"vector_stores.{name}"
+            members: list[tuple[str, dict[str, Any]]] = []
+            for entry in spec.files:
+                ref, attributes = (entry, {}) if isinstance(entry, str) else (entry.file, dict(entry.attributes))
+                members.append((ref if ref.startswith("file-") else f"files.{ref}", attributes))
+            for entry in spec.file_sets:
+                set_name, attributes = ((entry, {}) if isinstance(entry, str)
+                                        else (entry.file_set, dict(entry.attributes)))
+                members.extend((member, attributes) for member in stack.file_sets[set_name])
+            dependencies = tuple(dict.fromkeys(m for m, _ in members if not m.startswith("file-")))
+
+            def build(resolve: Resolve, spec=spec, name=name, address=address, members=members) -> dict[str, Any]:
+                return {
+                    "name": spec.name if spec.name is not None else name,
+                    "description": spec.description,
+                    "metadata": {**spec.metadata, **ownership(stack.name, address)},
+                    "expires_after": spec.expires_after.model_dump() if spec.expires_after else None,
+                    "chunking_strategy": (spec.chunking_strategy.model_dump(exclude_none=True)
+                                          if spec.chunking_strategy else None),
+                    "files": {key: {"file_id": key if key.startswith("file-") else resolve(key),
+                                    "attributes": attributes} for key, attributes in members},
+                }
+            declared.append(Declared(address, self.kind, dependencies, build))
+        return declared
+
+    def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]:
+        stores = {}
+        for store in api.list_vector_stores():
+            tracked = store["id"] in ctx.tracked_ids
+            if tracked or (store.get("metadata") or {}).get("provisioner:stack") == ctx.stack_name:
+                # membership is read only for our own stores: one paginated list each
+                store = {**store, "files": api.list_vector_store_files(store["id"])}
+            stores[store["id"]] = store
+        return stores
+
+    def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:
+        recorded = ctx.recorded.get(address, {})
+        members = {}
+        for member in live.get("files", []):
+            if member["status"] in LIVE_MEMBER_STATUSES:
+                key = ctx.tracked_ids.get(member["id"], member["id"])
+                members[key] = {"file_id": member["id"], "attributes": member.get("attributes") or {}}
+        return {
+            "name": live.get("name"),
+            "description": recorded.get("description"),
+            "metadata": live.get("metadata") or {},
+            "expires_after": live.get("expires_after"),
+            "chunking_strategy": recorded.get("chunking_strategy"),
+            "files": members,
+        }
+
+    def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
+        return owned_by(live, stack_name, address)
+
+    def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
+        body = {k: after[k] for k in ("name", "description", "metadata", "expires_after") if after[k] is not None}
+        store = api.create_vector_store(body)
+        recorded = {**after, "files": {}}
+        ctx.record(store["id"], recorded)
+        return store["id"], self._sync_members(api, store["id"], recorded, after, ctx)
+
+    def update(self, api: Api, live_id: str, before: dict[str, Any], after: dict[str, Any],
+               ctx: ApplyContext) -> dict[str, Any]:
+        recorded = dict(before)
+        changed = {k: after[k] for k in MUTABLE_FIELDS if before.get(k) != after[k]}
+        if changed:
+            api.update_vector_store(live_id, changed)
+            recorded.update(changed)
+            ctx.record(live_id, recorded)
+        recorded.update({k: after[k] for k in ("description", "chunking_strategy")})
+        return self._sync_members(api, live_id, recorded, after, ctx)
+
+    def delete(self, api: Api, live_id: str) -> None:
+        try:
+            api.delete_vector_store(live_id)
+        except NotFound:
+            pass
+
+    def _sync_members(self, api: Api, store_id: str, recorded: dict[str, Any], after: dict[str, Any],
+                      ctx: ApplyContext) -> dict[str, Any]:
+        """Detach, re-attribute, then attach (one batch), recording after each call."""
+        members = dict(recorded.get("files") or {})
+        wanted = after["files"]
+        for key, member in list(members.items()):
+            if key not in wanted or wanted[key]["file_id"] != member["file_id"]:
+                try:
+                    api.delete_vector_store_file(store_id, member["file_id"])
+                except NotFound:
+                    pass  # deleting a file detaches it from every store
+                del members[key]
+                ctx.record(store_id, {**recorded, "files": members})
+        for key, member in wanted.items():
+            if key in members and members[key]["attributes"] != member["attributes"]:
+                api.update_vector_store_file(store_id, member["file_id"], member["attributes"])
+                members[key] = member
+                ctx.record(store_id, {**recorded, "files": members})
+        to_attach = {key: member for key, member in wanted.items() if key not in members}
+        if to_attach:
+            attached, failures = self._attach(api, store_id, to_attach, after.get("chunking_strategy"), ctx)
+            members.update(attached)
+            if failures:
+                ctx.record(store_id, {**recorded, "files": members})
+                raise IndexingFailed("files failed to index:\n" + "\n".join(f"  {f}" for f in failures),
+                                     hint="fix or remove these files; the next apply attaches them again")
+        return {**recorded, "files": members}
+
+    def _attach(self, api: Api, store_id: str, to_attach: dict[str, dict[str, Any]],
+                chunking: dict[str, Any] | None, ctx: ApplyContext) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        by_file_id = {member["file_id"]: key for key, member in to_attach.items()}
+        entries = []
+        for member in to_attach.values():
+            entry = {"file_id": member["file_id"], "attributes": member["attributes"]}
+            if chunking:
+                entry["chunking_strategy"] = chunking
+            entries.append(entry)
+        batch = api.create_file_batch(store_id, entries)
+        batch = self._wait(api, store_id, batch, ctx)
+        attached, failures = {}, []
+        for member in api.list_file_batch_files(store_id, batch["id"]):
+            key = by_file_id.get(member["id"])
+            if key is None:
+                continue
+            if member["status"] == "completed":
+                attached[key] = to_attach[key]
+            else:
+                error = member.get("last_error") or {}
+                reason = error.get("message") or member["status"]
+                failures.append(f"{key}: indexing {member['status']}: {reason}")
+        if not failures and len(attached) < len(to_attach):
+            failures.append(f"batch {batch['id']} ended {batch['status']}")
+        return attached, failures
+
+    def _wait(self, api: Api, store_id: str, batch: Obj, ctx: ApplyContext) -> Obj:
+        delay, deadline, last_line = POLL_START_SECONDS, time.monotonic() + INDEXING_TIMEOUT_SECONDS, None
+        while batch["status"] == "in_progress":
+            counts = batch["file_counts"]
+            line = f"indexing {counts['completed']}/{counts['total']} files ({counts['failed']} failed)"
+            if line != last_line:
+                ctx.progress(line)
+                last_line = line
+            if time.monotonic() > deadline:
+                raise ProvisionerError(f"indexing batch {batch['id']} did not finish in "
+                                       f"{INDEXING_TIMEOUT_SECONDS // 60} minutes",
+                                       hint="apply again later: the files already attached are recorded")
+            time.sleep(delay)
+            delay = min(delay * 1.5, POLL_MAX_SECONDS)
+            batch = api.retrieve_file_batch(store_id, batch["id"])
+        counts = batch["file_counts"]
+        ctx.progress(f"indexed {counts['completed']}/{counts['total']} files ({counts['failed']} failed)")
+        return batch
