@@ -1,0 +1,82 @@
+"""Local files to upload: `files:` entries and the members of `file_sets:`.
+
+Owns resolving paths and globs against the directory of the stack file that declares them,
+reading and hashing content, and naming set members. A set member's address key is its path
+relative to the stack root with forward slashes (`file_sets.docs["guide/intro.md"]`); it is
+uploaded under its basename (`intro.md`), as a user would name the file. Globs follow Python's
+`glob` with `**` for any depth; hidden files are only matched by patterns that name the dot.
+It must not call the API.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+from pathlib import Path
+
+from provisioner.config.spec import FilePurpose, FileSetSpec, LocalFile
+from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
+
+# the Files API refuses larger uploads
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
+               where: SourceLocation | None, diags: DiagnosticCollector) -> LocalFile | None:
+    """Read and hash one file; report it at `where` if it is missing, empty or too large."""
+    shown = display_path(path)
+    if not path.exists():
+        diags.add(f"file not found: {shown}", where, hint="paths are relative to the stack file that names them")
+        return None
+    if not path.is_file():
+        diags.add(f"not a regular file: {shown}", where)
+        return None
+    size = path.stat().st_size
+    if size == 0:
+        diags.add(f"file is empty: {shown}", where, hint="the Files API rejects empty files")
+        return None
+    if size > MAX_FILE_BYTES:
+        diags.add(f"file is larger than 512 MB: {shown}", where, hint="the Files API rejects it")
+        return None
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        diags.add(f"cannot read {shown}: {exc.strerror}", where)
+        return None
+    return LocalFile(address=address, path=path, filename=filename, purpose=purpose,
+                     sha256=digest.hexdigest(), size=size)
+
+
+def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path,
+               where: SourceLocation | None, diags: DiagnosticCollector) -> list[LocalFile]:
+    """The set's members in path order: include matches minus exclude matches, regular files only."""
+    included = _matches(spec.include, base)
+    excluded = _matches(spec.exclude, base)
+    paths = sorted({p for p in included - excluded if p.is_file()}, key=lambda p: _key(p, root))
+    if not paths:
+        patterns = ", ".join(spec.include)
+        diags.add(f'file set "{name}" matches no file ({patterns}, in {display_path(base)})', where,
+                  hint="patterns are relative to the stack file; use ** to match any depth")
+        return []
+    members = []
+    for path in paths:
+        key = _key(path, root)
+        member = local_file(f'file_sets.{name}["{key}"]', path, path.name, spec.purpose, where, diags)
+        if member:
+            members.append(member)
+    return members
+
+
+def _matches(patterns: list[str], base: Path) -> set[Path]:
+    found: set[Path] = set()
+    for pattern in patterns:
+        for match in glob.glob(pattern, root_dir=base, recursive=True):
+            found.add(Path(os.path.normpath(base / match)))
+    return found
+
+
+def _key(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()

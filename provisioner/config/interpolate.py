@@ -1,0 +1,148 @@
+"""`${env:NAME}` and `${var.NAME}` in string scalars, and where variable values come from.
+
+Owns the variable precedence (default < --var-file, in order < --var) and the substitution
+itself. It must not know the stack's schema, and must never substitute the provider's API key:
+the key stays in the environment and only its variable's name is written in the stack.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provisioner.config.yaml_source import Path_, SourceMap, parse_file
+from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
+
+# `$${` is an escaped literal `${`; anything else starting with `${` must close with `}`
+_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
+_ENV = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
+_VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_\-]*)$")
+
+
+def did_you_mean(word: str, choices: Any) -> str | None:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One entry of `variables:` as written: its default and where it was declared."""
+
+    default: Any
+    location: SourceLocation | None
+
+
+def resolve_variables(
+    declared: Mapping[str, Declared],
+    variables: Mapping[str, str] | None,
+    var_files: list[Path] | None,
+    diags: DiagnosticCollector,
+) -> dict[str, Any]:
+    """The value of every declared variable; unknown or missing ones are reported."""
+    values = {name: d.default for name, d in declared.items() if d.default is not None}
+    for var_file in var_files or []:
+        parsed = parse_file(var_file, diags)
+        if parsed is None:
+            continue
+        data, smap = parsed
+        if not isinstance(data, dict):
+            diags.add("a variables file must be a map of name: value", smap.value(()) or
+                      SourceLocation(display_path(var_file)))
+            continue
+        for name, value in data.items():
+            if name not in declared:
+                diags.add(f'variable "{name}" is not declared in the stack', smap.key((name,)),
+                          hint=did_you_mean(name, declared) or "declare it under `variables:`")
+                continue
+            values[name] = value
+    for name, value in (variables or {}).items():
+        if name not in declared:
+            diags.add(f'variable "{name}" given with --var is not declared in the stack', SourceLocation("--var"),
+                      hint=did_you_mean(name, declared) or "declare it under `variables:`")
+            continue
+        values[name] = value
+    for name, d in declared.items():
+        if name not in values:
+            diags.add(f'variable "{name}" has no value', d.location,
+                      hint=f"give it a default, or pass --var {name}=VALUE or a --var-file")
+    return values
+
+
+class Interpolator:
+    """Substitutes references in every string of a data tree, reporting each bad one at its place."""
+
+    def __init__(self, values: Mapping[str, Any], declared: Mapping[str, Declared], env: Mapping[str, str],
+                 secret_env: set[str], diags: DiagnosticCollector, allow_vars: bool = True):
+        self.values = values
+        self.declared = declared
+        self.env = env
+        self.secret_env = secret_env
+        self.diags = diags
+        self.allow_vars = allow_vars
+
+    def tree(self, data: Any, smap: SourceMap, path: Path_ = ()) -> Any:
+        if isinstance(data, dict):
+            return {k: self.tree(v, smap, path + (k,)) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self.tree(v, smap, path + (i,)) for i, v in enumerate(data)]
+        if isinstance(data, str) and "$" in data:
+            return self.string(data, smap.value(path))
+        return data
+
+    def string(self, text: str, where: SourceLocation | None) -> Any:
+        matches = list(_TOKEN.finditer(text))
+        whole = len(matches) == 1 and matches[0].span() == (0, len(text)) and matches[0].group(1) is not None
+        if whole:
+            # a scalar that is exactly one reference keeps the referenced value's type
+            return self._lookup(matches[0].group(1).strip(), where)
+        out: list[str] = []
+        last = 0
+        for m in matches:
+            out.append(text[last:m.start()])
+            last = m.end()
+            if m.group(0) == "$${":
+                out.append("${")
+            elif m.group(1) is None:
+                self.diags.add(f'unterminated "${{" in "{text}"', where, hint='close it with "}", or write "$${" for a literal "${"')
+            else:
+                out.append(_as_text(self._lookup(m.group(1).strip(), where)))
+        out.append(text[last:])
+        return "".join(out)
+
+    def _lookup(self, ref: str, where: SourceLocation | None) -> Any:
+        if m := _ENV.match(ref):
+            name = m.group(1)
+            if name in self.secret_env:
+                self.diags.add(f"${{env:{name}}} would write the API key into the stack", where,
+                               hint="the provider reads the key itself from the variable named by `api_key_env`")
+                return ""
+            if name not in self.env:
+                self.diags.add(f'environment variable "{name}" is not set', where,
+                               hint=f"export {name}=... before running, or use a ${{var.NAME}} with a default")
+                return ""
+            return self.env[name]
+        if m := _VAR.match(ref):
+            name = m.group(1)
+            if not self.allow_vars:
+                self.diags.add(f"${{var.{name}}} cannot be used here: variables may only refer to the environment",
+                               where)
+                return ""
+            if name in self.values:
+                return self.values[name]
+            # declared but without a value was already reported where it was declared
+            if name not in self.declared:
+                self.diags.add(f'undeclared variable "{name}" in ${{var.{name}}}', where,
+                               hint=did_you_mean(name, self.declared) or "declare it under `variables:`")
+            return ""
+        self.diags.add(f'cannot interpolate "${{{ref}}}"', where,
+                       hint='write ${env:NAME} or ${var.NAME}; "$${" gives a literal "${"')
+        return ""
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)

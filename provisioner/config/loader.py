@@ -1,0 +1,365 @@
+"""Load a stack: YAML files -> one validated, frozen `Stack`, or one `StackError` with every problem.
+
+Owns the order of the stages (parse, merge, interpolate, validate, read files and schemas,
+check references) and which source file each resource came from, since relative paths are
+taken from the directory of the file that declares them. It must not call the network: a stack
+can be validated offline, and the planner receives it ready to use.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from provisioner.config import filesets
+from provisioner.config.interpolate import Declared, Interpolator, resolve_variables
+from provisioner.config.references import References
+from provisioner.config.schemas import EMPTY_PARAMETERS, check_schema
+from provisioner.config.spec import (
+    NAME_PATTERN, AssistantSpec, FileSetSpec, FileSpec, FunctionSpec, LocalFile,
+    ResolvedFunction, ResponseFormat, Stack, StackFile, Variable, VectorStoreSpec,
+)
+from provisioner.config.validation import dotted, validate
+from provisioner.config.yaml_source import Path_, SourceMap, parse_file
+from provisioner.errors import Diagnostic, DiagnosticCollector, SourceLocation, StackError, display_path
+
+GROUPS: dict[str, type[BaseModel]] = {
+    "variables": Variable,
+    "files": FileSpec,
+    "file_sets": FileSetSpec,
+    "vector_stores": VectorStoreSpec,
+    "functions": FunctionSpec,
+    "assistants": AssistantSpec,
+}
+STACK_SUFFIXES = (".yaml", ".yml")
+SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
+# what an OpenAI secret key looks like (sk-..., sk-proj-..., sk-svcacct-...)
+_SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
+
+
+def load_stack(path: Path, variables: dict[str, str] | None = None,
+               var_files: list[Path] | None = None) -> Stack:
+    """Load the stack file, or the directory of stack files, at `path`.
+
+    `variables` (from --var) win over `var_files` (from --var-file, later files winning), which
+    win over the defaults declared under `variables:`. Raises StackError with every problem found.
+    """
+    return _Loader(DiagnosticCollector()).load(Path(path), variables, var_files, os.environ)
+
+
+class _Loader:
+    def __init__(self, diags: DiagnosticCollector):
+        self.diags = diags
+        self.smap = SourceMap()
+        self.origin: dict[Path_, Path] = {}  # (group, name) or (key,) -> the stack file declaring it
+
+    def load(self, path: Path, variables: Mapping[str, str] | None, var_files: list[Path] | None,
+             env: Mapping[str, str]) -> Stack:
+        path = path.absolute()
+        sources = self._sources(path)
+        root = path if path.is_dir() else path.parent
+        data = self._merge(sources)
+        self.diags.raise_if_any()  # nothing below is trustworthy with broken YAML
+
+        data = self._interpolate(data, variables, var_files, env)
+        self._reject_secrets(data.get("provider"))
+        top = validate(StackFile, {k: v for k, v in data.items() if k not in GROUPS}, (), StackFile,
+                       self.smap, self.diags)
+        specs = {group: self._entries(group, data.get(group)) for group in GROUPS if group != "variables"}
+
+        local_files = self._files(specs["files"])
+        file_sets = self._file_sets(specs["file_sets"], root, local_files)
+        functions = self._functions(specs["functions"])
+        default_target = top.defaults.assistant_target if top else "assistants_api"
+        assistants = self._assistants(specs["assistants"], default_target)
+        References(self.smap, self.diags, files=specs["files"].keys(), file_sets=specs["file_sets"].keys(),
+                   vector_stores=specs["vector_stores"].keys(), functions=specs["functions"].keys()
+                   ).check(specs["vector_stores"], specs["assistants"])
+        self.diags.raise_if_any()
+        assert top is not None  # every failure to build it was reported above
+        return Stack(
+            name=top.stack,
+            root=root,
+            sources=sources,
+            provider=self._provider(top),
+            defaults=top.defaults,
+            local_files=local_files,
+            file_sets=file_sets,
+            vector_stores=specs["vector_stores"],
+            functions=functions,
+            assistants=assistants,
+        )
+
+    # ---- parse and merge -------------------------------------------------------------------
+
+    def _sources(self, path: Path) -> list[Path]:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in STACK_SUFFIXES and p.is_file())
+            if not found:
+                raise StackError([Diagnostic(f"no *.yaml or *.yml stack files in {display_path(path)}")])
+            return found
+        if not path.is_file():
+            raise StackError([Diagnostic(f"stack file not found: {display_path(path)}")])
+        return [path]
+
+    def _merge(self, sources: list[Path]) -> dict[str, Any]:
+        """One document from many: resource maps are merged by name, everything else is declared once."""
+        merged: dict[str, Any] = {}
+        for source in sources:
+            parsed = parse_file(source, self.diags)
+            if parsed is None:
+                continue
+            data, smap = parsed
+            if not isinstance(data, dict):
+                self.diags.add("a stack file must be a map of sections (stack:, files:, assistants:, ...)",
+                               smap.value(()))
+                continue
+            for key, value in data.items():
+                if key in GROUPS and value is None:
+                    continue  # an empty section, as left by commenting out its entries
+                if key in GROUPS and isinstance(value, dict):
+                    self._merge_group(key, value, merged.setdefault(key, {}), smap, source)
+                elif key in merged:
+                    self._duplicate(f'"{key}:"', (key,), smap)
+                else:
+                    merged[key] = value
+                    self.origin[(key,)] = source
+                    self.smap.update(_branch(smap, (key,)))
+        if merged and "stack" not in merged:
+            self.diags.add("no `stack:` name is declared", SourceLocation(display_path(sources[0])),
+                           hint="add `stack: my-stack` to one of the stack files")
+        return merged
+
+    def _merge_group(self, group: str, entries: dict[str, Any], into: dict[str, Any], smap: SourceMap,
+                     source: Path) -> None:
+        self.smap.keys.setdefault((group,), smap.keys[(group,)])
+        self.smap.values.setdefault((group,), smap.values[(group,)])
+        for name, value in entries.items():
+            if name in into:
+                self._duplicate(f'{group}.{name}', (group, name), smap)
+                continue
+            into[name] = value
+            self.origin[(group, name)] = source
+            self.smap.update(_branch(smap, (group, name)))
+
+    def _duplicate(self, what: str, path: Path_, smap: SourceMap) -> None:
+        first = self.smap.key(path)
+        self.diags.add(f"{what} is declared twice", smap.key(path), hint=f"first declared at {first}")
+
+    # ---- variables -------------------------------------------------------------------------
+
+    def _interpolate(self, data: dict[str, Any], variables: Mapping[str, str] | None,
+                     var_files: list[Path] | None, env: Mapping[str, str]) -> dict[str, Any]:
+        provider = data.get("provider")
+        key_env = provider.get("api_key_env") if isinstance(provider, dict) else None
+        secret_env = {"OPENAI_API_KEY"} | ({key_env} if isinstance(key_env, str) else set())
+        raw_vars = data.get("variables") or {}
+        env_only = Interpolator({}, {}, env, secret_env, self.diags, allow_vars=False)
+        declared: dict[str, Declared] = {}
+        if isinstance(raw_vars, dict):
+            for name, raw in raw_vars.items():
+                raw = env_only.tree(raw, self.smap, ("variables", name))
+                spec = validate(Variable, raw, ("variables", name), StackFile, self.smap, self.diags)
+                if spec is not None:
+                    declared[name] = Declared(spec.default, self.smap.key(("variables", name)))
+        else:
+            self.diags.add("variables: must be a map of name: {default: ...}", self.smap.value(("variables",)))
+        values = resolve_variables(declared, variables, var_files, self.diags)
+        interpolate = Interpolator(values, declared, env, secret_env, self.diags)
+        return {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
+                for key, value in data.items()}
+
+    def _reject_secrets(self, provider: Any, path: Path_ = ("provider",)) -> None:
+        if isinstance(provider, dict):
+            for key, value in provider.items():
+                self._reject_secrets(value, path + (key,))
+        elif isinstance(provider, list):
+            for i, value in enumerate(provider):
+                self._reject_secrets(value, path + (i,))
+        elif isinstance(provider, str) and _SECRET.search(provider):
+            self.diags.add(f"{dotted(path)} looks like an API key: never write the key in the stack",
+                           self.smap.value(path),
+                           hint="set api_key_env to the name of the environment variable that holds the key")
+
+    # ---- validate --------------------------------------------------------------------------
+
+    def _entries(self, group: str, entries: Any) -> dict[str, Any]:
+        if entries is None:
+            return {}
+        if not isinstance(entries, dict):
+            self.diags.add(f"{group}: must be a map of name: settings", self.smap.value((group,)))
+            return {}
+        model = GROUPS[group]
+        valid = {}
+        for name, raw in entries.items():
+            if not re.match(NAME_PATTERN, name):
+                self.diags.add(f'{group} name "{name}" is not valid: it must start with a letter and use only '
+                               "letters, digits, '_' and '-' (at most 64)", self.smap.key((group, name)))
+            spec = validate(model, raw, (group, name), StackFile, self.smap, self.diags)
+            if spec is not None:
+                valid[name] = spec
+        return valid
+
+    def _provider(self, top: StackFile):
+        provider = top.provider
+        if provider.data is None:
+            return provider
+        # the emulator's data path is relative to the file that declares it, like every path
+        base = self.origin.get(("provider",), Path.cwd()).parent
+        return provider.model_copy(update={"data": str((base / provider.data).absolute())})
+
+    def _base(self, group: str, name: str) -> Path:
+        return self.origin[(group, name)].parent
+
+    # ---- files -----------------------------------------------------------------------------
+
+    def _files(self, files: dict[str, FileSpec]) -> dict[str, LocalFile]:
+        result = {}
+        for name, spec in files.items():
+            path = (self._base("files", name) / spec.path).absolute()
+            local = filesets.local_file(f"files.{name}", path, path.name, spec.purpose,
+                                        self.smap.value(("files", name, "path")), self.diags)
+            if local:
+                result[local.address] = local
+        return result
+
+    def _file_sets(self, sets: dict[str, FileSetSpec], root: Path, local_files: dict[str, LocalFile]
+                   ) -> dict[str, list[str]]:
+        members_by_set = {}
+        for name, spec in sets.items():
+            members = filesets.expand_set(name, spec, self._base("file_sets", name), root,
+                                          self.smap.value(("file_sets", name, "include")), self.diags)
+            for member in members:
+                local_files[member.address] = member
+            members_by_set[name] = [m.address for m in members]
+        return members_by_set
+
+    # ---- functions and schemas -------------------------------------------------------------
+
+    def _functions(self, functions: dict[str, FunctionSpec]) -> dict[str, ResolvedFunction]:
+        result = {}
+        for key, spec in functions.items():
+            path: Path_ = ("functions", key)
+            what = f'parameters of function "{key}"'
+            if spec.parameters is not None and spec.parameters_file is not None:
+                self.diags.add(f'function "{key}" sets both parameters and parameters_file', self.smap.key(path),
+                               hint="keep one of them")
+                continue
+            if spec.parameters_file is not None:
+                parameters = self._schema_file(spec.parameters_file, self._base("functions", key),
+                                               path + ("parameters_file",), what, spec.strict)
+            elif spec.parameters is not None:
+                parameters = spec.parameters
+                check_schema(parameters, spec.strict, what, self._locate_in(path + ("parameters",)), self.diags)
+            else:
+                parameters = dict(EMPTY_PARAMETERS)
+                if spec.strict:
+                    # strict mode still needs a closed object
+                    parameters["additionalProperties"] = False
+                    parameters["required"] = []
+            if parameters is not None:
+                result[key] = ResolvedFunction(name=spec.name or key, description=spec.description,
+                                               parameters=parameters, strict=spec.strict)
+        return result
+
+    def _locate_in(self, prefix: Path_):
+        return lambda p: self.smap.key(prefix + p) if p else self.smap.value(prefix)
+
+    def _schema_file(self, relative: str, base: Path, path: Path_, what: str, strict: bool) -> dict[str, Any] | None:
+        where = self.smap.value(path)
+        file = (base / relative).absolute()
+        if file.suffix not in SCHEMA_SUFFIXES:
+            self.diags.add(f"{dotted(path)} must be a .json, .yaml or .yml file: {relative}", where)
+            return None
+        if not file.is_file():
+            self.diags.add(f"file not found: {display_path(file)}", where,
+                           hint="paths are relative to the stack file that names them")
+            return None
+        parsed = parse_file(file, self.diags)
+        if parsed is None:
+            return None
+        schema, fsmap = parsed
+        check_schema(schema, strict, f"{what} (from {relative})",
+                     lambda p: fsmap.key(p) if p else fsmap.value(()), self.diags)
+        return schema if isinstance(schema, dict) else None
+
+    # ---- assistants ------------------------------------------------------------------------
+
+    def _assistants(self, assistants: dict[str, AssistantSpec], default_target: str) -> dict[str, AssistantSpec]:
+        result = {}
+        for name, spec in assistants.items():
+            path: Path_ = ("assistants", name)
+            update: dict[str, Any] = {"target": spec.target or default_target}
+            if spec.instructions is not None and spec.instructions_file is not None:
+                self.diags.add(f'assistant "{name}" sets both instructions and instructions_file',
+                               self.smap.key(path), hint="keep one of them")
+            elif spec.instructions_file is not None:
+                update["instructions"] = self._read_text(spec.instructions_file, self._base("assistants", name),
+                                                         path + ("instructions_file",))
+                update["instructions_file"] = None
+            if isinstance(spec.response_format, ResponseFormat):
+                update["response_format"] = self._response_format(spec.response_format, name, path + ("response_format",))
+            resolved = self._revalidate(spec.model_copy(update=update), path)
+            if resolved is not None:
+                result[name] = resolved
+        return result
+
+    def _revalidate(self, spec: AssistantSpec, path: Path_) -> AssistantSpec | None:
+        """Contents read from files must obey the same limits as if written inline."""
+        try:
+            return AssistantSpec.model_validate(spec.model_dump(by_alias=True, exclude_unset=False))
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = err["loc"][0] if err["loc"] else ""
+                source = {"instructions": "instructions_file"}.get(str(field), str(field))
+                self.diags.add(f"{dotted(path + tuple(err['loc']))} (read from {source}): {err['msg']}",
+                               self.smap.value(path + (source,)))
+            return None
+
+    def _read_text(self, relative: str, base: Path, path: Path_) -> str | None:
+        file = (base / relative).absolute()
+        where = self.smap.value(path)
+        if not file.is_file():
+            self.diags.add(f"file not found: {display_path(file)}", where,
+                           hint="paths are relative to the stack file that names them")
+            return None
+        try:
+            return file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.diags.add(f"{display_path(file)} is not UTF-8 text", where)
+            return None
+
+    def _response_format(self, rf: ResponseFormat, name: str, path: Path_) -> ResponseFormat:
+        js = rf.json_schema
+        if rf.type != "json_schema":
+            if js is not None:
+                self.diags.add(f'json_schema only applies with type: json_schema, not "{rf.type}"',
+                               self.smap.key(path + ("json_schema",)))
+            return rf
+        if js is None:
+            self.diags.add("type: json_schema needs a json_schema: block with a name and a schema",
+                           self.smap.key(path))
+            return rf
+        what = f'response_format schema of assistant "{name}"'
+        js_path = path + ("json_schema",)
+        if (js.schema_ is None) == (js.schema_file is None):
+            self.diags.add("json_schema needs exactly one of schema and schema_file", self.smap.key(js_path))
+            return rf
+        if js.schema_file is not None:
+            schema = self._schema_file(js.schema_file, self._base("assistants", name), js_path + ("schema_file",),
+                                       what, js.strict is True)
+            js = js.model_copy(update={"schema_": schema, "schema_file": None})
+        else:
+            check_schema(js.schema_, js.strict is True, what, self._locate_in(js_path + ("schema",)), self.diags)
+        return rf.model_copy(update={"json_schema": js})
+
+
+def _branch(smap: SourceMap, prefix: Path_) -> SourceMap:
+    """The part of a file's source map under `prefix`, so a skipped duplicate leaves no marks."""
+    n = len(prefix)
+    return SourceMap({p: loc for p, loc in smap.keys.items() if p[:n] == prefix},
+                     {p: loc for p, loc in smap.values.items() if p[:n] == prefix})

@@ -1,0 +1,246 @@
+"""Pydantic validation errors, told in the user's words at the user's line.
+
+Owns mapping an error's `loc` back to the YAML node it is about (skipping the union tags pydantic
+inserts), and rewriting pydantic's messages into plain language with a did-you-mean. It must not
+add rules of its own: the rules live in spec.py and the loader's checks.
+"""
+from __future__ import annotations
+
+import inspect
+import types
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from provisioner.config.interpolate import did_you_mean
+from provisioner.config.yaml_source import Path_, SourceMap
+from provisioner.errors import DiagnosticCollector
+
+M = TypeVar("M", bound=BaseModel)
+
+# patterns from spec.py, said in words
+_PATTERNS = {
+    r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$": "start with a letter and use only letters, digits, '_' and '-' (at most 64)",
+    r"^[a-zA-Z0-9_\-]{1,64}$": "use only letters, digits, '_' and '-' (1 to 64 of them)",
+}
+_TYPE_WORDS = {
+    "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "dict_type": "a map of key: value",
+    "model_type": "a map of key: value", "list_type": "a list", "model_attributes_type": "a map of key: value",
+}
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+
+
+def dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def validate(model: type[M], data: Any, prefix: Path_, root: type[BaseModel], smap: SourceMap,
+             diags: DiagnosticCollector) -> M | None:
+    """Validate `data` (found at `prefix` under `root`) as `model`; report errors, or return the model."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        report(exc, prefix, root, _nest(prefix, data), smap, diags)
+        return None
+
+
+def _nest(prefix: Path_, data: Any) -> Any:
+    """The whole document's data is needed to walk `loc`; rebuild just the branch at `prefix`."""
+    for part in reversed(prefix):
+        data = {part: data} if isinstance(part, str) else _list_with(part, data)
+    return data
+
+
+def _list_with(index: int, value: Any) -> list[Any]:
+    return [None] * index + [value]
+
+
+def report(exc: ValidationError, prefix: Path_, root: type[BaseModel], data: Any, smap: SourceMap,
+           diags: DiagnosticCollector) -> None:
+    walked = [_walk(root, data, prefix + tuple(err["loc"])) for err in exc.errors()]
+    keep = _drop_other_union_members(walked)
+    for err, walk in zip(exc.errors(), walked):
+        if walk in keep:
+            message, hint, on_key = _describe(err, walk)
+            where = smap.key(walk.path) if on_key else smap.value(walk.path)
+            diags.add(message, where, hint)
+
+
+@dataclass(eq=False)
+class _Walk:
+    path: Path_ = ()  # where in the data the error is
+    value: Any = None  # the data found there
+    present: bool = True  # False when the path ends at a key that is missing in the data
+    tp: Any = None  # the declared type at the path
+    owner: type[BaseModel] | None = None  # the model whose field (or unknown key) the path ends in
+    dict_key: bool = False  # the error is about a map's key, not its value
+    # for each union passed: (its data path, whether the member tried takes a scalar, the value there)
+    tags: list[tuple[Path_, bool, Any]] = field(default_factory=list)
+
+
+def _walk(tp: Any, data: Any, loc: tuple[Any, ...]) -> _Walk:
+    w = _Walk(value=data)
+    i = 0
+    while i < len(loc):
+        tp = _unwrap(tp)
+        members = _union_members(tp)
+        if members is not None:
+            if len(members) == 1:
+                tp = members[0]
+                continue
+            # pydantic names the member it tried: its class, a tag value, or a type like 'str'
+            member = _pick_member(members, loc[i])
+            w.tags.append((w.path, not _is_model(member), w.value))
+            tp, i = member, i + 1
+            continue
+        step = loc[i]
+        i += 1
+        if _is_model(tp):
+            w.owner = tp
+            info = _field(tp, step)
+            tp = info.annotation if info else None
+        elif get_origin(tp) is dict:
+            # pydantic reports a bad map key at (key, "[key]")
+            w.dict_key = i < len(loc) and loc[i] == "[key]"
+            tp = get_args(tp)[1]
+        elif get_origin(tp) is list:
+            tp = get_args(tp)[0]
+        else:
+            break
+        w.path += (step,)
+        if isinstance(w.value, dict) and step in w.value:
+            w.value = w.value[step]
+        elif isinstance(w.value, list) and isinstance(step, int) and step < len(w.value):
+            w.value = w.value[step]
+        else:
+            w.value, w.present = None, False
+        if tp is None or w.dict_key:
+            break
+    w.tp = _unwrap(tp) if tp is not None else None
+    return w
+
+
+def _drop_other_union_members(walked: list[_Walk]) -> set[_Walk]:
+    """A value tried against `str | Model` fails both; keep the errors of the member it resembles."""
+    keep: set[_Walk] = set()
+    by_path: dict[Path_, list[_Walk]] = {}
+    for w in walked:
+        if not w.tags:
+            keep.add(w)
+            continue
+        by_path.setdefault(w.tags[-1][0], []).append(w)
+    for group in by_path.values():
+        fitting = [w for w in group if _resembles(w)]
+        keep.update(fitting or group)
+    return keep
+
+
+def _resembles(w: _Walk) -> bool:
+    _, scalar_member, value = w.tags[-1]
+    return scalar_member == (not isinstance(value, (dict, list)))
+
+
+def _describe(err: dict[str, Any], w: _Walk) -> tuple[str, str | None, bool]:
+    kind = err["type"]
+    where = dotted(w.path)
+    parent = dotted(w.path[:-1]) or "the top level"
+    name = w.path[-1] if w.path else ""
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        fields = _field_names(w.owner) if w.owner else []
+        return f'unknown key "{name}" in {parent}', _unknown_key_hint(w.path, fields), True
+    if kind == "missing":
+        return f'missing required key "{name}" in {parent}', None, False
+    if w.dict_key:
+        return f'key "{name}" in {parent} is too long: at most {ctx.get("max_length")} characters', None, True
+    if kind == "literal_error":
+        options = [str(a) for a in get_args(w.tp)] if get_origin(w.tp) is Literal else []
+        shown = ", ".join(f'"{o}"' for o in options) or ctx.get("expected", "")
+        return (f'{where} cannot be "{w.value}": expected one of {shown}',
+                did_you_mean(str(w.value), options), False)
+    if kind == "union_tag_invalid":
+        tags = [t.strip(" '") for t in ctx.get("expected_tags", "").split(",")]
+        return (f'{where} has unknown {ctx.get("discriminator", "type").strip(chr(39))} "{ctx.get("tag")}": '
+                f'expected one of {", ".join(chr(34) + t + chr(34) for t in tags)}', did_you_mean(str(ctx.get("tag")), tags), False)
+    if kind == "union_tag_not_found":
+        return f'{where} needs a {ctx.get("discriminator", "type").strip(chr(39))} key', None, False
+    if kind == "string_pattern_mismatch":
+        rule = _PATTERNS.get(ctx.get("pattern", ""), f"match {ctx.get('pattern')}")
+        return f'{where} "{w.value}" is not valid: it must {rule}', None, False
+    if kind in ("string_too_long", "too_long"):
+        what = "characters" if kind == "string_too_long" else "entries"
+        return f'{where} is too long: at most {ctx.get("max_length")} {what}', None, False
+    if kind in ("string_too_short", "too_short"):
+        what = "characters" if kind == "string_too_short" else "entries"
+        return f'{where} is too short: at least {ctx.get("min_length")} {what}', None, False
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{where} must be {words} {ctx.get(key)}, not {w.value}", None, False
+    if kind in _TYPE_WORDS:
+        return f"{where} must be {_TYPE_WORDS[kind]}, not {_shown_type(w.value)}", None, False
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message, None, False
+
+
+def _unknown_key_hint(path: Path_, fields: list[str]) -> str | None:
+    if path[:1] == ("provider",) and path[-1] in ("api_key", "key", "apikey", "token"):
+        return ("never write the API key in the stack: set api_key_env to the name of the environment "
+                "variable that holds it (default OPENAI_API_KEY)")
+    return did_you_mean(str(path[-1]), fields) or (f"expected one of: {', '.join(fields)}" if fields else None)
+
+
+def _shown_type(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a map"
+    if isinstance(value, list):
+        return "a list"
+    return f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _unwrap(tp: Any) -> Any:
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return tp
+
+
+def _union_members(tp: Any) -> list[Any] | None:
+    if get_origin(tp) in (Union, types.UnionType):
+        return [_unwrap(m) for m in get_args(tp) if m is not type(None)]
+    return None
+
+
+def _is_model(tp: Any) -> bool:
+    return inspect.isclass(tp) and issubclass(tp, BaseModel)
+
+
+def _pick_member(members: list[Any], tag: Any) -> Any:
+    for m in members:
+        if _is_model(m):
+            type_field = m.model_fields.get("type")
+            tags = get_args(type_field.annotation) if type_field else ()
+            if tag == m.__name__ or tag in tags:
+                return m
+        elif getattr(m, "__name__", None) == tag or (isinstance(tag, str) and tag.startswith("literal[")
+                                                        and get_origin(m) is Literal):
+            return m
+    return members[0]
+
+
+def _field(model: type[BaseModel], key: Any):
+    for name, info in model.model_fields.items():
+        if key == (info.alias or name):
+            return info
+    return None
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
