@@ -1,0 +1,73 @@
+"""The storage seam for state: dumb get/put of bytes plus an exclusive lock.
+
+Owns the StateBackend protocol (Terraform's remote.Client + Locker), the record that says who
+holds a lock, and the wording of "state is locked". It must not parse state, bump serials or
+check lineage: the manager does that once for every backend.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import ContextManager, Protocol, runtime_checkable
+
+from provisioner.errors import StateLockedError
+
+
+@runtime_checkable
+class StateBackend(Protocol):
+    def read(self) -> bytes | None:
+        """The stored document, or None when nothing has been written yet."""
+
+    def write(self, data: bytes) -> None:
+        """Replace the stored document atomically: a reader sees the old bytes or the new."""
+
+    def lock(self, who: str) -> ContextManager[None]:
+        """Hold the state exclusively; raise StateLockedError naming the holder if it is taken."""
+
+    def force_unlock(self, lock_id: str) -> None:
+        """Remove the lock with this id, left by a run that is gone; raise StateError if no such lock."""
+
+    def describe(self) -> str:
+        """Where the state lives, as the user would name it, e.g. 'state/support-bot.json'."""
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    who: str
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=socket.gethostname)
+    created: str = field(
+        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), indent=2, sort_keys=True).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "LockInfo | None":
+        """The lock record, or None if it is unreadable (then the holder cannot be named)."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+            return cls(who=str(raw["who"]), pid=int(raw["pid"]), host=str(raw["host"]),
+                       created=str(raw["created"]), id=str(raw["id"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def __str__(self) -> str:
+        return f"{self.who} (pid {self.pid} on {self.host}, since {self.created}, lock id {self.id})"
+
+
+def locked_error(where: str, holder: LockInfo | None, note: str = "") -> StateLockedError:
+    """The one wording of "locked", so every backend tells the user the same things."""
+    named = str(holder) if holder else "an unknown holder (the lock record is unreadable)"
+    message = f"state {where} is locked by {named}" + (f"; {note}" if note else "")
+    unlock = f"provisioner force-unlock {holder.id}" if holder else "provisioner force-unlock"
+    return StateLockedError(
+        message,
+        hint=f"wait for that run to finish; if it is no longer running, release the lock with `{unlock}`",
+    )

@@ -1,0 +1,216 @@
+"""State in a local JSON file: atomic replace, one backup, and a lock file that survives crashes.
+
+Owns the file layout next to the state (`<path>.backup`, `<path>.lock`) and how it is written and
+locked. It must not parse the state document: it stores bytes for the manager.
+
+Locking: `<path>.lock` holds a JSON LockInfo, and the holder keeps an `fcntl.flock` on it for as
+long as it runs. The kernel drops a flock when its process dies, so a lock file whose flock is free
+is stale, and a new run on the same host may take it over. The file is prepared under a temporary
+name (created with O_CREAT|O_EXCL), flocked and filled first, and only then published with
+`os.link`, which like O_EXCL fails if the name exists. So a lock file visible under its real name
+is always complete and already flocked; a half-created lock can never be mistaken for a stale one.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import socket
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from provisioner.errors import StateError, display_path
+from provisioner.state.backend import LockInfo, locked_error
+
+log = logging.getLogger(__name__)
+
+# Attempts to take the lock while other runs create, release or take over lock files under our
+# feet; each retry means another run changed the lock file, so this only bounds a pathological race.
+_LOCK_ATTEMPTS = 20
+
+
+class LocalFileBackend:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.backup_path = self.path.with_name(self.path.name + ".backup")
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    def describe(self) -> str:
+        return display_path(self.path)
+
+    def read(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateError(f"cannot read state {self.describe()}: {exc.strerror}") from exc
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            previous = self.read()
+            if previous is not None:
+                self._replace(self.backup_path, previous)
+            self._replace(self.path, data)
+        except OSError as exc:
+            raise StateError(f"cannot write state {self.describe()}: {exc.strerror or exc}") from exc
+
+    def _replace(self, target: Path, data: bytes) -> None:
+        # Write aside, flush to disk, then rename over the target: a crash at any point leaves
+        # either the old file or the new one, never a torn one.
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+
+    @contextmanager
+    def lock(self, who: str) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, info = self._acquire(who)
+        try:
+            yield
+        finally:
+            self._release(fd, info)
+
+    def _acquire(self, who: str) -> tuple[int, LockInfo]:
+        info = LockInfo(who=who)
+        tmp = self.lock_path.with_name(f".{self.lock_path.name}.{info.id}.tmp")
+        fd = self._prepare(tmp, info)
+        try:
+            for _ in range(_LOCK_ATTEMPTS):
+                try:
+                    os.link(tmp, self.lock_path)
+                    return fd, info
+                except FileExistsError:
+                    pass
+                # A lock file is there: live (flock held), stale (flock free) or just released.
+                if self._replace_if_stale(tmp):
+                    return fd, info
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            tmp.unlink(missing_ok=True)
+        os.close(fd)
+        raise StateLockedError(
+            f"state {self.describe()}: could not take the lock, other runs kept changing {self.lock_path.name}",
+            hint="try again when the other runs have finished",
+        )
+
+    def _prepare(self, tmp: Path, info: LockInfo) -> int:
+        """A fully written, flocked lock file under a temporary name; returns its descriptor."""
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.write(fd, info.to_json())
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+            raise
+        return fd
+
+    def _replace_if_stale(self, ours: Path) -> bool:
+        """Move our prepared lock file over a stale one; raise if the lock is live.
+
+        False means the lock file changed while we looked (released or taken over): try again.
+        """
+        try:
+            old_fd = os.open(self.lock_path, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            try:
+                fcntl.flock(old_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise locked_error(self.describe(), LockInfo.from_json(_read_all(old_fd))) from None
+            # We hold the old file's flock, but it may have been unlinked or replaced before we
+            # got it; only the file still under the lock name counts.
+            if not _same_file(old_fd, self.lock_path):
+                return False
+            holder = LockInfo.from_json(_read_all(old_fd))
+            if holder is not None and holder.host != socket.gethostname():
+                # flock does not reach across hosts on network file systems: we cannot tell
+                # whether that holder still runs, so only the user may release it.
+                raise locked_error(
+                    self.describe(), holder,
+                    f"it was taken on another host, so this run cannot check whether pid {holder.pid} still runs",
+                )
+            # Still holding the stale file's flock, so no other run can take it over at the same time.
+            os.replace(ours, self.lock_path)
+            log.warning(
+                "took over the stale lock on state %s: %s", self.describe(),
+                f"{holder} is no longer running on this host" if holder else "its lock record was unreadable",
+            )
+            return True
+        finally:
+            os.close(old_fd)
+
+    def _release(self, fd: int, info: LockInfo) -> None:
+        try:
+            # Unlink while still holding the flock, and only if the file is still ours: a
+            # force-unlock may have handed the name to another run meanwhile.
+            if _same_file(fd, self.lock_path):
+                self.lock_path.unlink()
+        finally:
+            os.close(fd)
+
+    def force_unlock(self, lock_id: str) -> None:
+        try:
+            data = self.lock_path.read_bytes()
+        except FileNotFoundError:
+            raise StateError(f"state {self.describe()} is not locked") from None
+        holder = LockInfo.from_json(data)
+        if holder is None:
+            raise StateError(
+                f"the lock record {display_path(self.lock_path)} is unreadable",
+                hint="make sure no run is using this state, then delete that file by hand",
+            )
+        if holder.id != lock_id:
+            raise StateError(
+                f"state {self.describe()} is locked with id {holder.id}, not {lock_id}",
+                hint=f"the lock is held by {holder}; pass its id if you are sure that run is gone",
+            )
+        self.lock_path.unlink(missing_ok=True)
+        log.warning("force-unlocked state %s, held by %s", self.describe(), holder)
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is only durable once the directory entry is on disk.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)

@@ -1,0 +1,56 @@
+"""State held in memory, for tests of the layers above state.
+
+Owns nothing but a bytes slot and a lock flag with the same contract as the file backend (it
+passes the same contract tests). It must not be used for real stacks: nothing survives the process.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from provisioner.errors import StateError
+from provisioner.state.backend import LockInfo, locked_error
+
+
+class InMemoryBackend:
+    def __init__(self, data: bytes | None = None, name: str = "memory"):
+        self._data = data
+        self._name = name
+        self._guard = threading.Lock()
+        self._holder: LockInfo | None = None
+        self.writes = 0  # lets tests of other layers check how often state was persisted
+
+    def describe(self) -> str:
+        return f"<in-memory {self._name}>"
+
+    def read(self) -> bytes | None:
+        with self._guard:
+            return self._data
+
+    def write(self, data: bytes) -> None:
+        with self._guard:
+            self._data = bytes(data)
+            self.writes += 1
+
+    @contextmanager
+    def lock(self, who: str) -> Iterator[None]:
+        info = LockInfo(who=who)
+        with self._guard:
+            if self._holder is not None:
+                raise locked_error(self.describe(), self._holder)
+            self._holder = info
+        try:
+            yield
+        finally:
+            with self._guard:
+                if self._holder is info:
+                    self._holder = None
+
+    def force_unlock(self, lock_id: str) -> None:
+        with self._guard:
+            if self._holder is None:
+                raise StateError(f"state {self.describe()} is not locked")
+            if self._holder.id != lock_id:
+                raise StateError(f"state {self.describe()} is locked with id {self._holder.id}, not {lock_id}")
+            self._holder = None

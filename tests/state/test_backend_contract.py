@@ -1,0 +1,106 @@
+"""The contract every StateBackend passes (Terraform's statemgr/testing.go, for our protocol)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from provisioner.errors import StateError, StateLockedError
+from provisioner.state import StateBackend
+
+
+def test_is_a_state_backend(backend):
+    assert isinstance(backend, StateBackend)
+    assert backend.describe()
+
+
+def test_reading_an_empty_backend_gives_none(backend):
+    assert backend.read() is None
+
+
+def test_write_then_read_round_trips_and_overwrites(backend):
+    backend.write(b'{"serial": 1}\n')
+    assert backend.read() == b'{"serial": 1}\n'
+    backend.write(b'{"serial": 2}\n')
+    assert backend.read() == b'{"serial": 2}\n'
+
+
+def test_lock_excludes_a_second_locker_and_names_the_holder(backends):
+    with backends.first.lock("apply by alice"):
+        with pytest.raises(StateLockedError) as raised:
+            with backends.another_handle().lock("apply by bob"):
+                pass
+    message = str(raised.value)
+    assert "apply by alice" in message and "pid" in message and "since" in message
+    assert "force-unlock" in message
+
+
+def test_lock_is_released_on_exit(backends):
+    with backends.first.lock("first"):
+        pass
+    with backends.another_handle().lock("second"):
+        pass
+
+
+def test_lock_is_released_when_the_body_raises(backends):
+    with pytest.raises(RuntimeError):
+        with backends.first.lock("first"):
+            raise RuntimeError("apply crashed")
+    with backends.another_handle().lock("second"):
+        pass
+
+
+def test_a_refused_locker_does_not_release_the_holders_lock(backends):
+    with backends.first.lock("holder"):
+        with pytest.raises(StateLockedError):
+            with backends.another_handle().lock("intruder"):
+                pass
+        with pytest.raises(StateLockedError):
+            with backends.another_handle().lock("intruder again"):
+                pass
+
+
+def test_only_one_of_many_simultaneous_lockers_wins(backends):
+    contenders = 8
+    start = threading.Barrier(contenders)
+    refused = threading.Semaphore(0)
+    winners, errors = [], []
+
+    def contend(n):
+        handle = backends.another_handle()
+        start.wait()
+        try:
+            with handle.lock(f"worker {n}"):
+                winners.append(n)
+                # Hold on until every other contender has been refused.
+                for _ in range(contenders - 1):
+                    if not refused.acquire(timeout=10):
+                        errors.append("a second contender got the lock")
+                        return
+        except StateLockedError:
+            refused.release()
+
+    threads = [threading.Thread(target=contend, args=(n,)) for n in range(contenders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1 and not errors
+
+
+def test_force_unlock_frees_the_lock_only_with_the_right_id(backends):
+    with backends.first.lock("crashed run"):
+        with pytest.raises(StateLockedError) as raised:
+            with backends.another_handle().lock("me"):
+                pass
+        lock_id = str(raised.value).split("force-unlock ")[1].rstrip("`")
+        with pytest.raises(StateError, match="locked with id"):
+            backends.another_handle().force_unlock("0" * 32)
+        backends.another_handle().force_unlock(lock_id)
+        with backends.another_handle().lock("me"):
+            pass
+
+
+def test_force_unlock_of_an_unlocked_state_is_an_error(backend):
+    with pytest.raises(StateError, match="not locked"):
+        backend.force_unlock("0" * 32)

@@ -1,0 +1,168 @@
+"""What only the local file backend promises: real processes, crashes, backups, files on disk."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from provisioner.errors import StateLockedError
+from provisioner.state import LocalFileBackend, LockInfo
+
+
+def _spawn(script: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+
+
+HOLD_LOCK = """
+    import sys
+    from provisioner.state import LocalFileBackend
+    with LocalFileBackend(sys.argv[1]).lock("apply in another process"):
+        print("locked", flush=True)
+        sys.stdin.readline()  # hold until told to go, or until killed
+"""
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """A separate process holding the lock on tmp_path/state.json until the test ends."""
+    path = tmp_path / "state.json"
+    process = _spawn(HOLD_LOCK, str(path))
+    assert process.stdout.readline().strip() == "locked"
+    yield path, process
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def test_lock_excludes_another_process_and_names_it(holder):
+    path, process = holder
+    with pytest.raises(StateLockedError) as raised:
+        with LocalFileBackend(path).lock("me"):
+            pass
+    message = str(raised.value)
+    assert "apply in another process" in message
+    assert f"pid {process.pid} on {socket.gethostname()}" in message
+
+
+def test_lock_is_free_again_once_the_other_process_finishes(holder):
+    path, process = holder
+    process.communicate("go\n")
+    assert process.returncode == 0
+    assert not path.with_name("state.json.lock").exists()
+    with LocalFileBackend(path).lock("me"):
+        pass
+
+
+def test_a_crashed_holders_lock_is_taken_over_and_the_log_says_why(holder, caplog):
+    path, process = holder
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert path.with_name("state.json.lock").exists(), "a killed process leaves its lock file behind"
+    with caplog.at_level(logging.WARNING, logger="provisioner.state.local"):
+        with LocalFileBackend(path).lock("me"):
+            info = LockInfo.from_json(path.with_name("state.json.lock").read_bytes())
+            assert info.who == "me" and info.pid == os.getpid()
+    assert f"pid {process.pid}" in caplog.text and "no longer running" in caplog.text
+
+
+def test_a_lock_from_another_host_is_never_taken_over(tmp_path):
+    path = tmp_path / "state.json"
+    elsewhere = LockInfo(who="apply on the CI runner", pid=4242, host="ci-runner-7")
+    path.with_name("state.json.lock").write_bytes(elsewhere.to_json())
+    with pytest.raises(StateLockedError) as raised:
+        with LocalFileBackend(path).lock("me"):
+            pass
+    message = str(raised.value)
+    assert "ci-runner-7" in message and "another host" in message
+    assert f"force-unlock {elsewhere.id}" in message
+
+
+def test_an_unreadable_lock_record_nobody_holds_is_taken_over(tmp_path):
+    path = tmp_path / "state.json"
+    path.with_name("state.json.lock").write_bytes(b"")
+    with LocalFileBackend(path).lock("me"):
+        pass
+    assert not path.with_name("state.json.lock").exists()
+
+
+def test_a_force_unlocked_run_that_ends_late_keeps_its_hands_off_the_new_lock(tmp_path):
+    path = tmp_path / "state.json"
+    slow_run = ExitStack()
+    slow_run.enter_context(LocalFileBackend(path).lock("slow run"))
+    held = LockInfo.from_json(path.with_name("state.json.lock").read_bytes())
+    LocalFileBackend(path).force_unlock(held.id)
+    with LocalFileBackend(path).lock("new run"):
+        slow_run.close()
+        with pytest.raises(StateLockedError, match="new run"):
+            with LocalFileBackend(path).lock("third"):
+                pass
+
+
+def test_writing_creates_parent_directories(tmp_path):
+    path = tmp_path / "deep" / "er" / "stack.json"
+    LocalFileBackend(path).write(b"{}\n")
+    assert path.read_bytes() == b"{}\n"
+
+
+def test_the_previous_version_is_kept_as_backup(tmp_path):
+    backend = LocalFileBackend(tmp_path / "stack.json")
+    backend.write(b'{"serial": 1}\n')
+    assert not (tmp_path / "stack.json.backup").exists()
+    backend.write(b'{"serial": 2}\n')
+    assert (tmp_path / "stack.json.backup").read_bytes() == b'{"serial": 1}\n'
+    backend.write(b'{"serial": 3}\n')
+    assert (tmp_path / "stack.json.backup").read_bytes() == b'{"serial": 2}\n'
+    assert backend.read() == b'{"serial": 3}\n'
+
+
+def test_writes_leave_no_temporary_files(tmp_path):
+    backend = LocalFileBackend(tmp_path / "stack.json")
+    for serial in range(3):
+        backend.write(json.dumps({"serial": serial}).encode())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.json", "stack.json.backup"]
+
+
+def test_describe_is_the_path_as_the_user_typed_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert LocalFileBackend(Path("state/support-bot.json")).describe() == "state/support-bot.json"
+
+
+WRITE_FOREVER = """
+    import json, sys
+    from provisioner.state import LocalFileBackend
+    backend = LocalFileBackend(sys.argv[1])
+    serial = 0
+    while True:
+        serial += 1
+        # Large documents make a torn write likely if the write were not atomic.
+        backend.write(json.dumps({"serial": serial, "padding": "x" * (200_000 + serial % 7919)}).encode())
+        print(serial, flush=True)
+"""
+
+
+def test_a_writer_killed_mid_write_never_leaves_a_partial_file(tmp_path):
+    path = tmp_path / "stack.json"
+    for _ in range(5):
+        writer = _spawn(WRITE_FOREVER, str(path))
+        for _ in range(20):
+            writer.stdout.readline()
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        document = json.loads(path.read_bytes())
+        assert document["serial"] >= 20
+        assert len(document["padding"]) == 200_000 + document["serial"] % 7919
+        backup = json.loads(path.with_name("stack.json.backup").read_bytes())
+        # Killed between the two renames, the backup already equals the state; never anything else.
+        assert backup["serial"] in (document["serial"] - 1, document["serial"])

@@ -1,0 +1,200 @@
+"""StateManager: serial, lineage, stale writes, corrupt files, secrets and concurrent records."""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from provisioner.errors import StateError
+from provisioner.state import InMemoryBackend, LocalFileBackend, ResourceState, State, StateManager
+
+
+def file_state(address: str, file_id: str = "file-abc") -> ResourceState:
+    return ResourceState(address=address, kind="file", id=file_id, attributes={"sha256": "0" * 64})
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "state" / "support-bot.json"
+
+
+@pytest.fixture
+def manager(path):
+    return StateManager(LocalFileBackend(path), "support-bot")
+
+
+def test_a_stack_without_state_starts_empty_with_a_fresh_lineage(manager, path):
+    state = manager.load()
+    assert state.stack == "support-bot" and state.serial == 0 and state.resources == {}
+    assert len(state.lineage) == 32 and int(state.lineage, 16) >= 0
+    assert not path.exists(), "loading must not write anything"
+
+
+def test_each_write_bumps_the_serial_and_keeps_the_lineage(manager, path):
+    first = manager.persist(manager.load())
+    second = manager.record("files.policy", file_state("files.policy"))
+    assert (first.serial, second.serial) == (1, 2)
+    reloaded = StateManager(LocalFileBackend(path), "support-bot").load()
+    assert reloaded.serial == 2 and reloaded.lineage == first.lineage
+    assert reloaded.resources["files.policy"].id == "file-abc"
+
+
+def test_state_is_written_pretty_and_sorted_for_reviewable_diffs(manager, path):
+    manager.record('file_sets.docs["a.md"]', file_state('file_sets.docs["a.md"]'))
+    text = path.read_text()
+    document = json.loads(text)
+    assert text == json.dumps(document, indent=2, sort_keys=True) + "\n"
+    assert document["resources"]['file_sets.docs["a.md"]']["id"] == "file-abc"
+
+
+def test_a_write_after_someone_else_wrote_is_refused(path):
+    mine = StateManager(LocalFileBackend(path), "support-bot")
+    theirs = StateManager(LocalFileBackend(path), "support-bot")
+    mine.persist(mine.load())
+    stale = mine.load()
+    theirs.record("files.policy", file_state("files.policy"))
+    with pytest.raises(StateError, match="serial 2.*serial 1.*another run") as raised:
+        mine.persist(stale)
+    assert "plan again" in str(raised.value)
+    assert "files.policy" in StateManager(LocalFileBackend(path), "support-bot").load().resources
+
+
+def test_a_state_from_another_lineage_is_refused(manager):
+    manager.persist(manager.load())
+    impostor = State.new("support-bot").model_copy(update={"serial": 1})
+    with pytest.raises(StateError, match="lineage"):
+        manager.persist(impostor)
+
+
+def test_a_state_of_another_stack_is_refused(manager):
+    with pytest.raises(StateError, match="'other-bot'"):
+        manager.persist(State.new("other-bot"))
+
+
+def test_a_corrupt_state_file_names_the_file_and_the_backup(manager, path):
+    path.parent.mkdir(parents=True)
+    path.write_text('{"serial": 3, "lin')
+    with pytest.raises(StateError) as raised:
+        manager.load()
+    message = str(raised.value)
+    assert str(path) in message or "support-bot.json" in message
+    assert "not valid JSON" in message and "support-bot.json.backup" in message
+
+
+def test_a_state_file_missing_fields_says_which(manager, path):
+    path.parent.mkdir(parents=True)
+    path.write_text('{"version": 1, "serial": 3, "stack": "support-bot"}')
+    with pytest.raises(StateError, match="lineage: Field required"):
+        manager.load()
+
+
+def test_a_state_from_a_newer_provisioner_is_refused(manager, path):
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 99, "lineage": "x", "stack": "support-bot"}))
+    with pytest.raises(StateError, match="format version 99") as raised:
+        manager.load()
+    assert "upgrade" in str(raised.value)
+
+
+def test_resources_stored_under_the_wrong_key_are_refused():
+    with pytest.raises(ValueError, match="has address"):
+        State(stack="s", lineage="l", resources={"files.a": file_state("files.b")})
+
+
+def test_record_removes_a_resource_given_none(manager, path):
+    manager.record("files.policy", file_state("files.policy"))
+    manager.record("vector_stores.kb", ResourceState(address="vector_stores.kb", kind="vector_store", id="vs_1"))
+    state = manager.record("files.policy", None)
+    assert list(state.resources) == ["vector_stores.kb"]
+    assert list(json.loads(path.read_text())["resources"]) == ["vector_stores.kb"]
+
+
+def test_record_refuses_a_resource_filed_under_another_address(manager):
+    with pytest.raises(ValueError):
+        manager.record("files.a", file_state("files.b"))
+
+
+def test_states_handed_out_are_copies(manager):
+    state = manager.record("files.policy", file_state("files.policy"))
+    state.resources.clear()
+    manager.current().resources["files.policy"].attributes["sha256"] = "tampered"
+    assert manager.current().resources["files.policy"].attributes["sha256"] == "0" * 64
+
+
+def test_fingerprint_identifies_one_revision(manager):
+    loaded = manager.load()
+    written = manager.persist(loaded)
+    assert loaded.fingerprint() != written.fingerprint()
+    assert written.fingerprint() == manager.load().fingerprint()
+    assert written.fingerprint() != State.new("support-bot").model_copy(update={"serial": written.serial}).fingerprint()
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"note": "key is sk-" + "a1B2" * 6},
+        {"nested": [{"deep": "sk-proj-" + "Z" * 40}]},
+        {"headers": {"Authorization": "anything at all"}},
+        {"token": "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig"},
+        {"dump": "POST /v1/files\nAuthorization: Bearer abc123"},
+        {"sk-" + "k" * 30: "secret used as a key"},
+    ],
+    ids=["api-key", "nested-project-key", "authorization-header", "bearer-value", "header-line", "in-a-key"],
+)
+def test_credentials_are_never_written(manager, path, attributes):
+    manager.persist(manager.load())
+    before = path.read_bytes()
+    resource = ResourceState(address="assistants.support", kind="assistant", id="asst_1", attributes=attributes)
+    with pytest.raises(StateError, match="refusing to write") as raised:
+        manager.record("assistants.support", resource)
+    assert "assistants.support" in str(raised.value) or "a key under" in str(raised.value)
+    assert "a1B2" not in str(raised.value) and "ZZZZ" not in str(raised.value)
+    assert path.read_bytes() == before
+
+
+def test_credentials_in_outputs_are_refused_too(manager):
+    state = manager.load()
+    state.outputs["api_key"] = "sk-" + "x" * 48
+    with pytest.raises(StateError, match="outputs.api_key"):
+        manager.persist(state)
+
+
+def test_ordinary_text_that_resembles_a_credential_is_written(manager):
+    attributes = {
+        "name": "disk-usage-report-for-the-quarter.md",
+        "instructions": "Basic rules: be kind. Bearer of bad news: say sorry. Ask for the task-identifier first.",
+    }
+    resource = ResourceState(address="assistants.support", kind="assistant", id="asst_1", attributes=attributes)
+    assert manager.record("assistants.support", resource).serial == 1
+
+
+def test_concurrent_records_from_many_threads_lose_nothing():
+    backend = InMemoryBackend()
+    manager = StateManager(backend, "support-bot")
+    manager.load()
+    workers, per_worker = 16, 10
+    start = threading.Barrier(workers)
+
+    def work(n):
+        start.wait()
+        for i in range(per_worker):
+            address = f'file_sets.docs["w{n}-{i}.md"]'
+            manager.record(address, file_state(address, f"file-{n}-{i}"))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = StateManager(backend, "support-bot").load()
+    assert len(stored.resources) == workers * per_worker
+    assert stored.serial == workers * per_worker == backend.writes
+
+
+def test_the_manager_locks_through_its_backend():
+    backend = InMemoryBackend()
+    with StateManager(backend, "s").lock("apply"):
+        with pytest.raises(StateError, match="locked by apply"):
+            with StateManager(backend, "s").lock("plan"):
+                pass
