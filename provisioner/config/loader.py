@@ -27,6 +27,15 @@ from provisioner.config.validation import dotted, validate
 from provisioner.config.yaml_source import Path_, SourceMap, parse_file
 from provisioner.errors import Diagnostic, DiagnosticCollector, SourceLocation, StackError, display_path
 
+class _SortedDiagnostics(DiagnosticCollector):
+    """Reports in file order, whichever stage found each problem, so users can fix top to bottom."""
+
+    def raise_if_any(self) -> None:
+        self.items.sort(key=lambda d: (d.location is not None, str(d.location and d.location.file),
+                                       (d.location and d.location.line) or 0, (d.location and d.location.column) or 0))
+        super().raise_if_any()
+
+
 GROUPS: dict[str, type[BaseModel]] = {
     "variables": Variable,
     "files": FileSpec,
@@ -48,11 +57,11 @@ def load_stack(path: Path, variables: dict[str, str] | None = None,
     `variables` (from --var) win over `var_files` (from --var-file, later files winning), which
     win over the defaults declared under `variables:`. Raises StackError with every problem found.
     """
-    return _Loader(DiagnosticCollector()).load(Path(path), variables, var_files, os.environ)
+    return _Loader(_SortedDiagnostics()).load(Path(path), variables, var_files, os.environ)
 
 
 class _Loader:
-    def __init__(self, diags: DiagnosticCollector):
+    def __init__(self, diags: "_SortedDiagnostics"):
         self.diags = diags
         self.smap = SourceMap()
         self.origin: dict[Path_, Path] = {}  # (group, name) or (key,) -> the stack file declaring it

@@ -38,7 +38,7 @@ class References:
             return
         also = f', or the id of an existing one ("{raw_prefix}...")' if raw_prefix else ""
         hint = did_you_mean(value, names) or (
-            f"declared {kind}: {', '.join(sorted(names))}" if names else f"no {kind} is declared in this stack")
+            f"declared {kind}: {', '.join(sorted(names))}" if names else f"this stack declares no {kind}")
         self.diags.add(f'unknown {kind[:-1] if kind.endswith("s") else kind} "{value}": expected a name under '
                        f"`{kind}:`{also}", self.smap.value(path), hint)
 

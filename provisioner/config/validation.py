@@ -182,7 +182,7 @@ def _describe(err: dict[str, Any], w: _Walk) -> tuple[str, str | None, bool]:
         return f'{where} is too short: at least {ctx.get("min_length")} {what}', None, False
     if kind in _BOUNDS:
         key, words = _BOUNDS[kind]
-        return f"{where} must be {words} {ctx.get(key)}, not {w.value}", None, False
+        return f"{where} must be {words} {_number(ctx.get(key))}, not {_number(w.value)}", None, False
     if kind in _TYPE_WORDS:
         return f"{where} must be {_TYPE_WORDS[kind]}, not {_shown_type(w.value)}", None, False
     message = err["msg"].removeprefix("Value error, ")
@@ -204,6 +204,11 @@ def _shown_type(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _number(value: Any) -> Any:
+    # pydantic widens bounds to floats; `at most 2.0` reads oddly next to a YAML `2`
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _unwrap(tp: Any) -> Any:

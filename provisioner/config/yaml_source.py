@@ -6,6 +6,7 @@ no schema, no interpolation, no merging rules beyond "which path came from where
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,13 @@ def parse_file(path: Path, diags: DiagnosticCollector) -> tuple[Any, SourceMap] 
     except OSError as exc:
         diags.add(f"cannot read {shown}: {exc.strerror}", SourceLocation(shown))
         return None
+    if path.suffix == ".json":
+        # YAML reads `{"a": }` as a null; a .json file must be JSON, so check it as JSON first
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            diags.add(f"invalid JSON: {exc.msg}", SourceLocation(shown, exc.lineno, exc.colno))
+            return None
     return parse_text(text, shown, diags)
 
 
