@@ -10,7 +10,7 @@ from typing import Any
 
 from provisioner.api.base import Api, Obj
 from provisioner.resources import HANDLERS
-from provisioner.resources.base import Declared, ObserveContext
+from provisioner.resources.base import ObserveContext
 from provisioner.state.model import State
 
 
@@ -28,9 +28,10 @@ def observe_context(state: State) -> ObserveContext:
     )
 
 
-def observe(api: Api, state: State, declared: list[Declared]) -> Observed:
+def observe(api: Api, state: State, kinds: set[str]) -> Observed:
+    """Read every kind in `kinds` plus those the state tracks."""
     context = observe_context(state)
-    kinds = {d.kind for d in declared} | {r.kind for r in state.resources.values()}
+    kinds = set(kinds) | {r.kind for r in state.resources.values()}
     objects: dict[str, dict[str, Any]] = {}
     for kind, handler in HANDLERS.items():  # in dependency order, so errors come in a stable order
         if kind in kinds:

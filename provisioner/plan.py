@@ -71,6 +71,9 @@ class Change(Frozen):
 class Plan(Frozen):
     format_version: int = FORMAT_VERSION
     stack: str
+    # where to apply it: the provider without secrets (the key stays in its environment variable)
+    provider: dict[str, Any] = {}
+    state_path: str = ""
     created_at: str
     state_lineage: str
     state_serial: int

@@ -24,7 +24,8 @@ NEW_ID_ACTIONS = (Action.CREATE, Action.REPLACE)
 
 
 def make_plan(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
-              destroy: bool = False, warnings: list[str] | None = None) -> Plan:
+              destroy: bool = False, warnings: list[str] | None = None, **where: Any) -> Plan:
+    """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone."""
     wanted = {} if destroy else {d.address: d for d in declared}
     decided: dict[str, Change] = {}
     claimed = set(observed.context.tracked_ids)
@@ -53,6 +54,7 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         changes=changes,
         destroy=destroy,
         warnings=warnings or [],
+        **where,
     )
 
 

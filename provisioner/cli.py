@@ -1,0 +1,316 @@
+"""The command line: builds the objects, calls planner, applier and render, maps errors to exit codes.
+
+Exit codes: 0 success (or no changes), 1 error, 2 changes present (only with --detailed-exitcode).
+Tracebacks only with --debug. It holds no logic of its own beyond wiring.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from provisioner import render
+from provisioner.api.base import Api
+from provisioner.applier import Applier, ensure_current
+from provisioner.config.loader import load_stack
+from provisioner.config.spec import Stack
+from provisioner.connection import connect
+from provisioner.errors import ProvisionerError, StackError
+from provisioner.observe import observe
+from provisioner.plan import Plan
+from provisioner.planner import live_fingerprint, make_plan
+from provisioner.resources import HANDLERS
+from provisioner.state.local import LocalFileBackend
+from provisioner.state.manager import StateManager
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    CHANGES = 2
+    INTERRUPTED = 130
+
+
+STATE_DIR = Path("state")
+
+
+@dataclass
+class Settings:
+    debug: bool
+    color: bool
+    interactive: bool
+
+
+def _is_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--no-color", is_flag=True, help="Plain output (also when NO_COLOR is set or not on a terminal).")
+@click.version_option(package_name="provisioner")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
+    """Declarative infrastructure-as-code for OpenAI files, vector stores and assistants."""
+    tty = sys.stdout.isatty()
+    ctx.obj = Settings(debug=debug, color=tty and not no_color and "NO_COLOR" not in os.environ,
+                       interactive=sys.stderr.isatty() and not _is_ci())
+
+
+def stack_options(fn):
+    fn = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+                      help="State file (default: state/<stack>.json).")(fn)
+    fn = click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                      help="YAML or JSON file of variable values (repeatable).")(fn)
+    fn = click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a variable (repeatable).")(fn)
+    return fn
+
+
+def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.UsageError(f"--var takes NAME=VALUE, not {pair!r}")
+        out[name.strip()] = value
+    return out
+
+
+def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]) -> Stack:
+    return load_stack(path, _parse_vars(variables), list(var_files))
+
+
+def _provider(stack: Stack) -> dict[str, Any]:
+    provider = stack.provider.model_dump()
+    if provider.get("data"):
+        provider["data"] = str((stack.root / provider["data"]).resolve())
+    return provider
+
+
+def _states(stack_name: str, state_path: Path | None) -> StateManager:
+    return StateManager(LocalFileBackend(state_path or STATE_DIR / f"{stack_name}.json"), stack_name)
+
+
+def _declared(stack: Stack) -> list:
+    return [d for handler in HANDLERS.values() for d in handler.declare(stack)]
+
+
+def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool) -> Plan:
+    state = states.load()
+    declared = _declared(stack)
+    observed = observe(api, state, {d.kind for d in declared})
+    return make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
+                     state_path=str(states.backend.describe()))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@stack_options
+def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], state_path: Path | None) -> None:
+    """Check stack files without calling the API."""
+    stack = _load(path, variables, var_files)
+    counts = {"files": len(stack.local_files), "vector stores": len(stack.vector_stores),
+              "functions": len(stack.functions), "assistants": len(stack.assistants)}
+    click.echo(f"Stack {stack.name} is valid: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@stack_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the plan as Markdown (for a pull-request comment).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
+@click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
+@click.pass_obj
+def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
+         out: Path | None, detailed_exitcode: bool, destroy: bool) -> None:
+    """Show what apply would change, reading the live resources."""
+    stack = _load(path, variables, var_files)
+    states = _states(stack.name, state_path)
+    with states.lock("plan"), connect(_provider(stack)) as api:
+        the_plan = _plan(stack, states, api, destroy)
+    if out:
+        _write_atomic(out, the_plan.to_json())
+    if as_json:
+        click.echo(render.plan_json(the_plan))
+    elif markdown:
+        click.echo(render.plan_markdown(the_plan), nl=False)
+    else:
+        click.echo(render.plan_text(the_plan, settings.color), nl=False)
+        if out:
+            click.echo(f"\nSaved the plan to {out}. To carry out exactly these actions: provisioner apply {out}")
+    if detailed_exitcode and the_plan.has_changes:
+        raise SystemExit(ExitCode.CHANGES)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _is_saved_plan(path: Path) -> bool:
+    if not path.is_file() or path.suffix in (".yaml", ".yml"):
+        return False
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        head = path.read_text()[:4096]
+        return '"format_version"' in head and '"changes"' in head
+    return False
+
+
+@contextlib.contextmanager
+def _planned(settings: Settings, path: Path, variables, var_files, state_path, destroy: bool
+             ) -> Iterator[tuple[Plan, StateManager, Api]]:
+    """Lock the state, connect, and either plan now or load a saved plan and check it is current."""
+    if _is_saved_plan(path):
+        try:
+            saved = Plan.from_json(path.read_text())
+        except ValueError as exc:
+            raise ProvisionerError(f"{path} is not a plan this provisioner can read: {exc}") from None
+        states = StateManager(LocalFileBackend(state_path or Path(saved.state_path)), saved.stack)
+        with states.lock("apply"), connect(saved.provider) as api:
+            state = states.load()
+            observed = observe(api, state, {c.kind for c in saved.changes})
+            ensure_current(saved, state, live_fingerprint(state, observed))
+            yield saved, states, api
+        return
+    stack = _load(path, variables, var_files)
+    states = _states(stack.name, state_path)
+    with states.lock("apply"), connect(_provider(stack)) as api:
+        yield _plan(stack, states, api, destroy), states, api
+
+
+def _confirm(settings: Settings, auto_approve: bool, question: str) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ProvisionerError("refusing to change anything without confirmation in a non-interactive shell",
+                               hint="review the plan, then run again with --auto-approve")
+    answer = click.prompt(f"{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value",
+                          default="", show_default=False)
+    if answer.strip() != "yes":
+        raise ProvisionerError("cancelled: nothing was changed")
+
+
+def _run_apply(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool,
+               parallelism: int, as_json: bool, destroy: bool) -> None:
+    with _planned(settings, path, variables, var_files, state_path, destroy) as (the_plan, states, api):
+        if not as_json:
+            click.echo(render.plan_text(the_plan, settings.color), nl=False)
+        if not the_plan.has_changes:
+            if as_json:
+                click.echo(render.plan_json(the_plan))
+            return
+        saved = _is_saved_plan(path)
+        verb = "destroy every resource of" if destroy else "perform these actions on"
+        _confirm(settings, auto_approve or saved, f"\nDo you really want to {verb} stack {the_plan.stack}?")
+        printer = render.EventPrinter(sys.stderr, settings.interactive, settings.color)
+        result = Applier(api, states, printer, parallelism).apply(the_plan)
+    if as_json:
+        click.echo(render.result_json(result))
+    else:
+        click.echo(render.result_text(result, settings.color), nl=False)
+    if result.failed:
+        raise SystemExit(ExitCode.ERROR)
+
+
+def apply_options(fn):
+    fn = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(fn)
+    fn = click.option("--parallelism", default=4, show_default=True, type=click.IntRange(1, 64),
+                      help="How many independent changes run at once.")(fn)
+    fn = click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")(fn)
+    return stack_options(fn)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@apply_options
+@click.pass_obj
+def apply(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool,
+          parallelism: int, as_json: bool) -> None:
+    """Create, update and delete resources to match the stack (or carry out a saved plan)."""
+    _run_apply(settings, path, variables, var_files, state_path, auto_approve, parallelism, as_json, destroy=False)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@apply_options
+@click.pass_obj
+def destroy(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool,
+            parallelism: int, as_json: bool) -> None:
+    """Delete everything the stack created, in reverse dependency order."""
+    _run_apply(settings, path, variables, var_files, state_path, auto_approve, parallelism, as_json, destroy=True)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@stack_options
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+def show(path: Path, variables, var_files, state_path, as_json: bool) -> None:
+    """Print the state: every resource the stack manages, with its live id."""
+    stack = _load(path, variables, var_files)
+    state = _states(stack.name, state_path).load()
+    click.echo(state.model_dump_json(indent=2) if as_json else render.state_text(state), nl=not as_json or True)
+
+
+@cli.command("force-unlock")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("lock_id")
+@stack_options
+def force_unlock(path: Path, lock_id: str, variables, var_files, state_path) -> None:
+    """Remove a stale state lock left by a crashed run (LOCK_ID is in the lock error)."""
+    stack = _load(path, variables, var_files)
+    states = _states(stack.name, state_path)
+    states.backend.force_unlock(lock_id)
+    click.echo(f"Unlocked the state {states.backend.describe()}.")
+
+
+def _register_emulator() -> None:
+    from provisioner.emulator.cli import emulator_command
+    cli.add_command(emulator_command, "emulator")
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_emulator()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="provisioner", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted: nothing more was changed.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.ERROR)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: what was applied is recorded in the state; apply again to converge.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except StackError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(ExitCode.ERROR)
+    except ProvisionerError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(ExitCode.ERROR)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        if debug:
+            traceback.print_exc()
+        click.echo(f"Error: unexpected {exc.__class__.__name__}: {exc}\n  hint: run again with --debug for details",
+                   err=True)
+        sys.exit(ExitCode.ERROR)
+    sys.exit(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    main()
