@@ -69,7 +69,10 @@ class _Loader:
     def load(self, path: Path, variables: Mapping[str, str] | None, var_files: list[Path] | None,
              env: Mapping[str, str]) -> Stack:
         path = path.absolute()
-        sources = self._sources(path)
+        # a var file kept next to the stack files is still a var file
+        sources = [s for s in self._sources(path) if s not in {f.absolute() for f in var_files or []}]
+        if not sources:
+            raise StackError([Diagnostic(f"{display_path(path)} holds only variables files, no stack file")])
         root = path if path.is_dir() else path.parent
         data = self._merge(sources)
         self.diags.raise_if_any()  # nothing below is trustworthy with broken YAML
@@ -118,9 +121,11 @@ class _Loader:
     def _merge(self, sources: list[Path]) -> dict[str, Any]:
         """One document from many: resource maps are merged by name, everything else is declared once."""
         merged: dict[str, Any] = {}
+        unreadable = False
         for source in sources:
             parsed = parse_file(source, self.diags)
             if parsed is None:
+                unreadable = True
                 continue
             data, smap = parsed
             if not isinstance(data, dict):
@@ -138,7 +143,7 @@ class _Loader:
                     merged[key] = value
                     self.origin[(key,)] = source
                     self.smap.update(_branch(smap, (key,)))
-        if merged and "stack" not in merged:
+        if "stack" not in merged and not unreadable:  # an unreadable file may hold the name
             self.diags.add("no `stack:` name is declared", SourceLocation(display_path(sources[0])),
                            hint="add `stack: my-stack` to one of the stack files")
         return merged
