@@ -7,6 +7,7 @@ decides what to do (the plan says) and never prints: it emits events that the re
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -14,7 +15,7 @@ from provisioner.api.base import Api
 from provisioner.errors import StalePlanError
 from provisioner.graph import Graph, Outcome
 from provisioner.observe import deposed_address
-from provisioner.plan import Action, Change, Plan, referenced_address
+from provisioner.plan import PENDING_SINCE, Action, Change, Plan, referenced_address
 from provisioner.resources import handler_for
 from provisioner.resources.base import ApplyContext
 from provisioner.state.manager import StateManager
@@ -140,6 +141,10 @@ class Applier:
             self.states.record(deposed_address(change.address, change.id),
                                old.model_copy(update={"address": deposed_address(change.address, change.id)}))
         if action in ("create", "replace"):
+            # an intent first: if we crash before the id is recorded, the next plan adopts the object
+            self.states.record(change.address, ResourceState(
+                address=change.address, kind=change.kind, id=None,
+                attributes={PENDING_SINCE: int(time.time())}, dependencies=change.depends_on))
             live_id, attributes = handler.create(self.api, after, context)
         else:
             live_id = change.id

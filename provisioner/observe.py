@@ -23,7 +23,7 @@ class Observed:
 def observe_context(state: State) -> ObserveContext:
     return ObserveContext(
         stack_name=state.stack,
-        tracked_ids={r.id: r.address for r in state.resources.values() if r.id and not _deposed(r.address)},
+        tracked_ids={r.id: r.address for r in state.resources.values() if r.id and not is_deposed(r.address)},
         recorded={r.address: r.attributes for r in state.resources.values()},
     )
 
@@ -39,7 +39,7 @@ def observe(api: Api, state: State, kinds: set[str]) -> Observed:
     return Observed(objects, context)
 
 
-def _deposed(address: str) -> bool:
+def is_deposed(address: str) -> bool:
     return " (deposed " in address
 
 

@@ -18,6 +18,12 @@ FORMAT_VERSION = 1
 _UNKNOWN = re.compile(r"^\$\{(?P<address>.+)\.id\}$")
 
 
+# the attribute of a state entry recorded just before a create call, while its id is not yet known
+PENDING_SINCE = "pending_since"
+# clock skew allowed between this machine and the API when matching a pending create to a live object
+PENDING_SKEW_SECONDS = 120
+
+
 def unknown_id(address: str) -> str:
     return "${" + address + ".id}"
 

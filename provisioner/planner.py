@@ -14,8 +14,8 @@ from typing import Any
 from provisioner.errors import ProvisionerError
 from provisioner.diff import field_changes
 from provisioner.graph import Graph
-from provisioner.observe import Observed
-from provisioner.plan import Action, Change, Plan, unknown_id
+from provisioner.observe import Observed, is_deposed
+from provisioner.plan import PENDING_SINCE, PENDING_SKEW_SECONDS, Action, Change, Plan, unknown_id
 from provisioner.resources import handler_for
 from provisioner.resources.base import Declared, ObserveContext
 from provisioner.state.model import ResourceState, State
@@ -92,9 +92,12 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
     common = {"address": item.address, "kind": item.kind, "after": after, "depends_on": list(item.dependencies)}
     wanted = _compared(after, item.kind)
 
-    if recorded is None:
+    if recorded is None or recorded.id is None:
+        since = (recorded.attributes.get(PENDING_SINCE, 0) if recorded else None)
         for live_id, live in live_objects.items():
-            if live_id not in claimed and handler.adoptable(live, item.address, wanted, context.stack_name):
+            if (since is not None and live_id not in claimed
+                    and live.get("created_at", 0) >= since - PENDING_SKEW_SECONDS
+                    and handler.adoptable(live, item.address, wanted, context.stack_name)):
                 before = handler.live_attributes(live, item.address, context)
                 return Change(**common, action=Action.ADOPT, id=live_id, before=before,
                               diff=field_changes(before, wanted),
@@ -128,7 +131,9 @@ def _delete(resource: ResourceState, observed: Observed) -> Change:
     live = observed.objects.get(resource.kind, {}).get(resource.id or "")
     before = (handler_for(resource.kind).live_attributes(live, resource.address, observed.context)
               if live is not None else resource.attributes)
-    if " (deposed " in resource.address:
+    if resource.id is None:
+        reason = "removed from the stack before its creation finished; forgotten"
+    elif is_deposed(resource.address):
         reason = "left over from a replacement; deleting the old object"
     elif live is None:
         reason = "removed from the stack; already gone live, so only forgotten"
