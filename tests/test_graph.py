@@ -45,7 +45,9 @@ def test_a_cycle_is_named_in_the_error():
 
 
 def test_every_separate_cycle_is_reported_and_bystanders_are_not():
-    graph = Graph.from_dependencies({"b": ["a"], "c": ["b"], "a": ["c"], "self": ["self"], "tail": ["a"], "ok": []})
+    graph = Graph.from_dependencies(
+        {"b": ["a"], "c": ["b"], "a": ["c"], "self": ["self"], "tail": ["a"], "ok": []}
+    )
     assert graph.cycles() == [["a", "b", "c", "a"], ["self", "self"]]
     with pytest.raises(CycleError, match="a -> b -> c -> a; self -> self"):
         graph.topological_order()

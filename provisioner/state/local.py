@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from provisioner.errors import StateError, display_path
+from provisioner.errors import StateError, StateLockedError, display_path
 from provisioner.state.backend import LockInfo, locked_error
 
 log = logging.getLogger(__name__)
@@ -77,14 +77,18 @@ class LocalFileBackend:
 
     @contextmanager
     def lock(self, who: str) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, info = self._acquire(who)
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = self._acquire(who)
+        except OSError as exc:
+            raise StateError(f"cannot lock state {self.describe()}: {exc.strerror or exc}") from exc
         try:
             yield
         finally:
-            self._release(fd, info)
+            self._release(fd)
 
-    def _acquire(self, who: str) -> tuple[int, LockInfo]:
+    def _acquire(self, who: str) -> int:
+        """Take the lock; returns the descriptor whose flock holds it."""
         info = LockInfo(who=who)
         tmp = self.lock_path.with_name(f".{self.lock_path.name}.{info.id}.tmp")
         fd = self._prepare(tmp, info)
@@ -92,12 +96,12 @@ class LocalFileBackend:
             for _ in range(_LOCK_ATTEMPTS):
                 try:
                     os.link(tmp, self.lock_path)
-                    return fd, info
+                    return fd
                 except FileExistsError:
                     pass
                 # A lock file is there: live (flock held), stale (flock free) or just released.
                 if self._replace_if_stale(tmp):
-                    return fd, info
+                    return fd
         except BaseException:
             os.close(fd)
             raise
@@ -146,7 +150,8 @@ class LocalFileBackend:
                 # whether that holder still runs, so only the user may release it.
                 raise locked_error(
                     self.describe(), holder,
-                    f"it was taken on another host, so this run cannot check whether pid {holder.pid} still runs",
+                    f"it was taken on another host, so this run cannot tell whether pid {holder.pid}"
+                    " still runs",
                 )
             # Still holding the stale file's flock, so no other run can take it over at the same time.
             os.replace(ours, self.lock_path)
@@ -158,7 +163,7 @@ class LocalFileBackend:
         finally:
             os.close(old_fd)
 
-    def _release(self, fd: int, info: LockInfo) -> None:
+    def _release(self, fd: int) -> None:
         try:
             # Unlink while still holding the flock, and only if the file is still ours: a
             # force-unlock may have handed the name to another run meanwhile.
@@ -169,10 +174,20 @@ class LocalFileBackend:
 
     def force_unlock(self, lock_id: str) -> None:
         try:
-            data = self.lock_path.read_bytes()
+            fd = os.open(self.lock_path, os.O_RDONLY)
         except FileNotFoundError:
             raise StateError(f"state {self.describe()} is not locked") from None
-        holder = LockInfo.from_json(data)
+        try:
+            holder = LockInfo.from_json(_read_all(fd))
+            self._check_unlock(holder, lock_id)
+            # Remove only the file we read: another run may have replaced a stale lock meanwhile.
+            if _same_file(fd, self.lock_path):
+                self.lock_path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+        log.warning("force-unlocked state %s, held by %s", self.describe(), holder)
+
+    def _check_unlock(self, holder: LockInfo | None, lock_id: str) -> None:
         if holder is None:
             raise StateError(
                 f"the lock record {display_path(self.lock_path)} is unreadable",
@@ -183,8 +198,6 @@ class LocalFileBackend:
                 f"state {self.describe()} is locked with id {holder.id}, not {lock_id}",
                 hint=f"the lock is held by {holder}; pass its id if you are sure that run is gone",
             )
-        self.lock_path.unlink(missing_ok=True)
-        log.warning("force-unlocked state %s, held by %s", self.describe(), holder)
 
 
 def _read_all(fd: int) -> bytes:

@@ -29,10 +29,21 @@ class StateManager:
         """Hold the stack's state for a whole apply (see StateBackend.lock)."""
         return self.backend.lock(who)
 
+    def force_unlock(self, lock_id: str) -> None:
+        """Release a lock left by a run that is gone (`provisioner force-unlock <id>`)."""
+        self.backend.force_unlock(lock_id)
+
     def load(self) -> State:
         """The stored state, or an empty one with a fresh lineage; a private copy for the caller."""
         with self._mutex:
             stored = self._read()
+            if stored is not None and stored.stack != self.stack_name:
+                # Planning against another stack's state would propose deleting all of it.
+                raise StateError(
+                    f"state {self.backend.describe()} belongs to stack {stored.stack!r},"
+                    f" not {self.stack_name!r}",
+                    hint="check the state path configured for this stack",
+                )
             self._current = stored if stored is not None else State.new(self.stack_name)
             return self._current.model_copy(deep=True)
 
@@ -50,7 +61,9 @@ class StateManager:
         with self._mutex:
             where = self.backend.describe()
             if state.stack != self.stack_name:
-                raise StateError(f"refusing to write state of stack {state.stack!r} to {where}, the state of {self.stack_name!r}")
+                raise StateError(
+                    f"refusing to write state of stack {state.stack!r} to {where}, the state of {self.stack_name!r}"
+                )
             stored = self._read()
             if stored is not None and stored.lineage != state.lineage:
                 raise StateError(
@@ -60,16 +73,29 @@ class StateManager:
                     " check which one is right before overwriting anything",
                 )
             stored_serial = stored.serial if stored is not None else 0
-            if stored_serial != state.serial:
+            if stored_serial > state.serial:
                 raise StateError(
                     f"refusing to write state {where}: it is at serial {stored_serial}, but this"
                     f" run read it at serial {state.serial}; another run wrote it meanwhile",
                     hint="run plan again against the current state",
                 )
-            new = state.model_copy(update={"serial": state.serial + 1}, deep=True)
-            document = new.model_dump(mode="json")
+            if stored_serial < state.serial:
+                raise StateError(
+                    f"refusing to write state {where}: it is at serial {stored_serial}, older than"
+                    f" the serial {state.serial} this run read; it was replaced or restored meanwhile",
+                    hint="check what happened to the state before applying; then run plan again",
+                )
+            try:
+                document = state.model_dump(mode="json")
+                document["serial"] = state.serial + 1
+                # Validate again: callers may have edited the dicts in place, and what we write
+                # must be readable by the next load.
+                new = State.model_validate(document)
+                data = encode(new)
+            except ValueError as exc:
+                raise StateError(f"refusing to write state {where}: not a valid state document: {exc}") from exc
             refuse_secrets(document, where)
-            self.backend.write(encode(new))
+            self.backend.write(data)
             self._current = new
             return new.model_copy(deep=True)
 

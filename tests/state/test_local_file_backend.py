@@ -166,3 +166,42 @@ def test_a_writer_killed_mid_write_never_leaves_a_partial_file(tmp_path):
         backup = json.loads(path.with_name("stack.json.backup").read_bytes())
         # Killed between the two renames, the backup already equals the state; never anything else.
         assert backup["serial"] in (document["serial"] - 1, document["serial"])
+
+
+def test_giving_up_after_endless_lock_churn_is_a_locked_error(tmp_path, monkeypatch):
+    # Simulates other runs releasing and re-taking the lock every time this run looks at it.
+    path = tmp_path / "state.json"
+    path.with_name("state.json.lock").write_bytes(LockInfo(who="churn").to_json())
+    monkeypatch.setattr(LocalFileBackend, "_replace_if_stale", lambda self, ours: False)
+    with pytest.raises(StateLockedError, match="kept changing"):
+        with LocalFileBackend(path).lock("me"):
+            pass
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json.lock"], "no temporary lock file left"
+
+
+INCREMENT_UNDER_LOCK = """
+    import sys
+    from provisioner.errors import StateLockedError
+    from provisioner.state import LocalFileBackend
+    backend = LocalFileBackend(sys.argv[1])
+    done = 0
+    while done < int(sys.argv[2]):
+        try:
+            with backend.lock("incrementer"):
+                # Read-modify-write: two holders at once would lose an increment.
+                backend.write(str(int(backend.read() or b"0") + 1).encode())
+            done += 1
+        except StateLockedError:
+            pass
+"""
+
+
+def test_processes_taking_turns_on_the_lock_never_overlap(tmp_path):
+    path = tmp_path / "counter.json"
+    processes, rounds = 6, 25
+    workers = [_spawn(INCREMENT_UNDER_LOCK, str(path), str(rounds)) for _ in range(processes)]
+    for worker in workers:
+        worker.communicate()
+        assert worker.returncode == 0
+    assert int(path.read_bytes()) == processes * rounds
+    assert not path.with_name("counter.json.lock").exists()

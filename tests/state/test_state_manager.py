@@ -104,7 +104,8 @@ def test_resources_stored_under_the_wrong_key_are_refused():
 
 def test_record_removes_a_resource_given_none(manager, path):
     manager.record("files.policy", file_state("files.policy"))
-    manager.record("vector_stores.kb", ResourceState(address="vector_stores.kb", kind="vector_store", id="vs_1"))
+    store = ResourceState(address="vector_stores.kb", kind="vector_store", id="vs_1")
+    manager.record("vector_stores.kb", store)
     state = manager.record("files.policy", None)
     assert list(state.resources) == ["vector_stores.kb"]
     assert list(json.loads(path.read_text())["resources"]) == ["vector_stores.kb"]
@@ -127,7 +128,8 @@ def test_fingerprint_identifies_one_revision(manager):
     written = manager.persist(loaded)
     assert loaded.fingerprint() != written.fingerprint()
     assert written.fingerprint() == manager.load().fingerprint()
-    assert written.fingerprint() != State.new("support-bot").model_copy(update={"serial": written.serial}).fingerprint()
+    other_lineage = State.new("support-bot").model_copy(update={"serial": written.serial})
+    assert written.fingerprint() != other_lineage.fingerprint()
 
 
 @pytest.mark.parametrize(
@@ -163,7 +165,7 @@ def test_credentials_in_outputs_are_refused_too(manager):
 def test_ordinary_text_that_resembles_a_credential_is_written(manager):
     attributes = {
         "name": "disk-usage-report-for-the-quarter.md",
-        "instructions": "Basic rules: be kind. Bearer of bad news: say sorry. Ask for the task-identifier first.",
+        "instructions": "Basic rules: be kind. Bearer of bad news: say sorry. Ask for the task-id first.",
     }
     resource = ResourceState(address="assistants.support", kind="assistant", id="asst_1", attributes=attributes)
     assert manager.record("assistants.support", resource).serial == 1
@@ -198,3 +200,37 @@ def test_the_manager_locks_through_its_backend():
         with pytest.raises(StateError, match="locked by apply"):
             with StateManager(backend, "s").lock("plan"):
                 pass
+
+
+def test_loading_another_stacks_state_is_refused(path):
+    StateManager(LocalFileBackend(path), "other-bot").record("files.x", file_state("files.x"))
+    with pytest.raises(StateError, match="belongs to stack 'other-bot'"):
+        StateManager(LocalFileBackend(path), "support-bot").load()
+
+
+def test_a_state_that_went_back_in_time_is_refused(manager, path):
+    state = manager.record("files.policy", file_state("files.policy"))
+    manager.persist(state)
+    path.write_bytes(path.with_name("support-bot.json.backup").read_bytes())  # restored behind our back
+    with pytest.raises(StateError, match="older than"):
+        manager.persist(manager.current())
+
+
+def test_a_state_edited_into_an_unreadable_shape_is_not_written(manager, path):
+    state = manager.persist(manager.load())
+    state.resources["files.a"] = file_state("files.b")
+    with pytest.raises(StateError, match="not a valid state document"):
+        manager.persist(state)
+    assert manager.load().serial == 1
+
+
+def test_force_unlock_goes_through_the_manager():
+    backend = InMemoryBackend()
+    manager = StateManager(backend, "s")
+    with manager.lock("crashed apply"):
+        with pytest.raises(StateError) as raised:
+            with manager.lock("me"):
+                pass
+        manager.force_unlock(str(raised.value).split("force-unlock ")[1].rstrip("`"))
+        with manager.lock("me"):
+            pass
