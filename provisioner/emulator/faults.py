@@ -1,0 +1,61 @@
+"""Switches that make the emulator slow or unreliable on purpose, repeatably.
+
+Owns the seeded choice of which /v1 request gets a fault and which kind. Must not act on the
+connection itself; server.py turns a decision into a 429, a 500 or a dropped connection.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+
+from .config import EmulatorConfig
+
+
+class FaultInjector:
+    def __init__(self, config: EmulatorConfig) -> None:
+        self._rate = config.fault_rate
+        self._kinds = list(config.fault_kinds)
+        # One generator consumed in request order: the same seed and the same sequential
+        # client give the same faults on every run.
+        self._random = random.Random(config.fault_seed)
+        self._lock = threading.Lock()
+
+    def next_fault(self) -> str | None:
+        """None for a normal answer, else one of "429", "500", "drop"."""
+        if self._rate <= 0 or not self._kinds:
+            return None
+        with self._lock:
+            if self._random.random() >= self._rate:
+                return None
+            return self._random.choice(self._kinds)
+
+
+class RequestCounter:
+    """Counts /v1 requests by `METHOD /v1/route/{id}` so benchmarks can count API calls."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._faults: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, route: str) -> None:
+        with self._lock:
+            self._counts[route] = self._counts.get(route, 0) + 1
+
+    def add_fault(self, kind: str) -> None:
+        with self._lock:
+            self._faults[kind] = self._faults.get(kind, 0) + 1
+
+    def snapshot(self) -> dict[str, object]:
+        with self._lock:
+            return {
+                "requests": dict(sorted(self._counts.items())),
+                "total": sum(self._counts.values()),
+                "faults": dict(sorted(self._faults.items())),
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._faults.clear()

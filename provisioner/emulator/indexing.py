@@ -1,0 +1,68 @@
+"""Asynchronous indexing, derived from time instead of run by a worker.
+
+A vector store file records when it was attached (`_ready_at`, wall clock) and what indexing
+will end in (`_outcome`). Its status, its store's `file_counts`/`usage_bytes`/`status` and its
+batch's counts are computed on every read, so indexing keeps "progressing" across restarts and
+in CLI processes that embed the emulator only briefly. Must not write storage.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .config import EmulatorConfig
+
+# Extensions the file_search tool can index (OpenAI's "supported files" table).
+SEARCHABLE_EXTENSIONS = frozenset(
+    ".c .cpp .cs .css .doc .docx .go .html .java .js .json .md .pdf .php .pptx .py .rb .sh .tex .ts .txt".split()
+)
+
+
+def plan_indexing(file_obj: dict[str, Any], config: EmulatorConfig, now: float) -> dict[str, Any]:
+    """Private fields to store on a new vector store file: when and how indexing ends."""
+    size_kb = file_obj["bytes"] / 1024
+    delay_s = (config.index_base_ms + config.index_ms_per_kb * size_kb) / 1000
+    extension = os.path.splitext(file_obj["filename"])[1].lower()
+    if extension not in SEARCHABLE_EXTENSIONS:
+        outcome = "failed"
+        error = {"code": "unsupported_file", "message": f"The file type {extension or '(none)'} is not supported."}
+    elif file_obj["bytes"] == 0:
+        outcome = "failed"
+        error = {"code": "invalid_file", "message": "The file could not be parsed because it is empty."}
+    else:
+        outcome, error = "completed", None
+    return {"_ready_at": now + delay_s, "_outcome": outcome, "_error": error, "_size": file_obj["bytes"]}
+
+
+def vector_store_file_view(row: dict[str, Any], now: float) -> dict[str, Any]:
+    """The wire form of a stored vector store file at time `now`."""
+    view = {key: value for key, value in row.items() if not key.startswith("_")}
+    if row.get("_cancelled"):
+        view.update(status="cancelled", last_error=None, usage_bytes=0)
+    elif now < row["_ready_at"]:
+        view.update(status="in_progress", last_error=None, usage_bytes=0)
+    elif row["_outcome"] == "completed":
+        view.update(status="completed", last_error=None, usage_bytes=row["_size"])
+    else:
+        view.update(status="failed", last_error=row["_error"], usage_bytes=0)
+    return view
+
+
+def count(files: list[dict[str, Any]]) -> dict[str, int]:
+    """`file_counts` over vector store files already in wire form."""
+    counts = {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0}
+    for item in files:
+        counts[item["status"]] += 1
+    counts["total"] = len(files)
+    return counts
+
+
+def batch_status(counts: dict[str, int], cancelled: bool) -> str:
+    if cancelled:
+        return "cancelled"
+    if counts["in_progress"]:
+        return "in_progress"
+    if counts["total"] and counts["failed"] == counts["total"]:
+        return "failed"
+    return "completed"

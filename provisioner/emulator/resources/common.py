@@ -1,0 +1,92 @@
+"""Lookups and derived views shared by several resource families.
+
+Owns the 404 wording for each object type and the computed fields of vector stores and
+batches (counts, usage, status), which depend on their files. Must not register routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import indexing
+from ..errors import invalid, not_found
+from ..routing import App
+
+FILE = "file"
+VECTOR_STORE = "vector_store"
+VECTOR_STORE_FILE = "vector_store.file"
+BATCH = "vector_store.files_batch"
+ASSISTANT = "assistant"
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if not key.startswith("_")}
+
+
+def get_file(app: App, file_id: str) -> dict[str, Any]:
+    row = app.store.get(FILE, file_id)
+    if row is None:
+        raise not_found(f"No such File object: {file_id}", param="id")
+    return row
+
+
+def get_vector_store(app: App, vector_store_id: str) -> dict[str, Any]:
+    row = app.store.get(VECTOR_STORE, vector_store_id)
+    if row is None:
+        raise not_found(f"No vector store found with id '{vector_store_id}'.")
+    return row
+
+
+def require_files_exist(app: App, file_ids: list[str], param: str) -> list[dict[str, Any]]:
+    """Body references to files answer 400 (the request is wrong, not the URL)."""
+    found = []
+    for index, file_id in enumerate(file_ids):
+        row = app.store.get(FILE, file_id)
+        if row is None:
+            raise invalid(f"No file found with id '{file_id}'.", param=f"{param}[{index}]", code="file_not_found")
+        found.append(row)
+    return found
+
+
+def vector_store_files(app: App, vector_store_id: str) -> list[dict[str, Any]]:
+    now = app.now()
+    return [indexing.vector_store_file_view(row, now) for row in app.store.list(VECTOR_STORE_FILE, vector_store_id)]
+
+
+def vector_store_view(app: App, row: dict[str, Any]) -> dict[str, Any]:
+    files = vector_store_files(app, row["id"])
+    counts = indexing.count(files)
+    view = public(row)
+    view["file_counts"] = counts
+    view["usage_bytes"] = sum(item["usage_bytes"] for item in files)
+    expires_after = row.get("expires_after")
+    if expires_after:
+        view["expires_at"] = row["last_active_at"] + expires_after["days"] * 86400
+    else:
+        view["expires_at"] = None
+    if view["expires_at"] is not None and app.now() >= view["expires_at"]:
+        view["status"] = "expired"
+    elif counts["in_progress"]:
+        view["status"] = "in_progress"
+    else:
+        view["status"] = "completed"
+    return view
+
+
+def batch_view(app: App, row: dict[str, Any]) -> dict[str, Any]:
+    files = batch_files(app, row)
+    counts = indexing.count(files)
+    view = public(row)
+    view["file_counts"] = counts
+    view["status"] = indexing.batch_status(counts, bool(row.get("_cancelled")))
+    return view
+
+
+def batch_files(app: App, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The batch's files still in the store and not re-attached since by another request."""
+    now = app.now()
+    return [
+        indexing.vector_store_file_view(stored, now)
+        for stored in app.store.list(VECTOR_STORE_FILE, row["vector_store_id"])
+        if stored.get("_batch_id") == row["id"]
+    ]

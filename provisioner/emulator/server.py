@@ -1,0 +1,245 @@
+"""The HTTP server: wire handling, auth, latency, faults, counting, and how to start it.
+
+Owns everything about the socket (status lines, headers, bodies, dropped connections) and the
+order of concerns for each request: count -> latency -> fault -> auth -> route -> handler.
+Must not contain API rules; those live in resources/. Never logs request headers, so the
+bearer key never reaches a log.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from . import errors
+from .config import EmulatorConfig
+from .errors import ApiError
+from .faults import FaultInjector, RequestCounter
+from .resources import register_all
+from .routing import App, Request, Response, Router, new_id
+from .store import Store
+
+_RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "5000",
+    "x-ratelimit-remaining-requests": "4999",
+    "x-ratelimit-reset-requests": "12ms",
+    "x-ratelimit-limit-tokens": "800000",
+    "x-ratelimit-remaining-tokens": "800000",
+    "x-ratelimit-reset-tokens": "0s",
+}
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.store = Store(config.db_path)
+        self.app = App(config=config, store=self.store)
+        self.router = Router()
+        register_all(self.router)
+        self.faults = FaultInjector(config)
+        self.counter = RequestCounter()
+        super().__init__((config.host, config.port), _Handler)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.store.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorServer
+    server_version = "emulator"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.config.log_requests:
+            sys.stderr.write(f"{self.log_date_time_string()} {format % args}\n")
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, response: Response, started: float) -> None:
+        if isinstance(response.body, (bytes, bytearray)):
+            payload = bytes(response.body)
+        else:
+            payload = json.dumps(response.body, indent=2).encode("utf-8")
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("x-request-id", new_id("req_", 32))
+        self.send_header("openai-version", "2020-10-01")
+        self.send_header("openai-processing-ms", str(int((time.monotonic() - started) * 1000)))
+        headers = {**_RATE_LIMIT_HEADERS, **response.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _send_error(self, error: ApiError, started: float) -> None:
+        self._send(Response(body=error.body(), status=error.status, headers=error.headers), started)
+
+    # --- request flow ---------------------------------------------------------------------
+
+    def _handle(self) -> None:
+        started = time.monotonic()
+        parts = urlsplit(self.path)
+        path = parts.path.rstrip("/") or "/"
+        body = self._read_body()
+        if path.startswith("/_emulator"):
+            self._send(self._control(path), started)
+            return
+        matched = self.server.router.match(self.command, path)
+        route = f"{self.command} {matched[2]}" if matched else f"{self.command} (unknown route)"
+        self.server.counter.add(route)
+        config = self.server.config
+        if config.latency_ms > 0:
+            time.sleep(config.latency_ms / 1000)
+        fault = self.server.faults.next_fault()
+        if fault:
+            self.server.counter.add_fault(fault)
+            if fault == "drop":
+                # No status line at all: the client sees the connection close mid-request.
+                self.close_connection = True
+                return
+            error = errors.rate_limited(config.retry_after_ms) if fault == "429" else errors.server_error()
+            self._send_error(error, started)
+            return
+        try:
+            self._authenticate()
+            if not config.assistants_api and (path == "/v1/assistants" or path.startswith("/v1/assistants/")):
+                raise errors.invalid_url(self.command, path)
+            if matched is None:
+                raise errors.invalid_url(self.command, path)
+            handler, params, _ = matched
+            request = Request(
+                method=self.command,
+                path=path,
+                query=dict(parse_qsl(parts.query)),
+                headers={key.lower(): value for key, value in self.headers.items()},
+                body=body,
+                params=params,
+            )
+            result = handler(self.server.app, request)
+            response = result if isinstance(result, Response) else Response(body=result)
+        except ApiError as error:
+            self._send_error(error, started)
+            return
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            self._send_error(errors.server_error(), started)
+            return
+        self._send(response, started)
+
+    def _authenticate(self) -> None:
+        header = self.headers.get("authorization", "")
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise errors.missing_api_key()
+        expected = self.server.config.api_key
+        if expected is not None and key != expected:
+            raise errors.incorrect_api_key(key)
+
+    def _control(self, path: str) -> Response:
+        """Endpoints outside /v1 for tests and benchmarks; never counted, never faulted."""
+        counter = self.server.counter
+        if path == "/_emulator/stats" and self.command == "GET":
+            return Response(body=counter.snapshot())
+        if path == "/_emulator/stats/reset" and self.command == "POST":
+            counter.reset()
+            return Response(body=counter.snapshot())
+        if path == "/_emulator/health" and self.command == "GET":
+            return Response(body={"status": "ok"})
+        return Response(body=errors.invalid_url(self.command, path).body(), status=404)
+
+
+# --- starting it -------------------------------------------------------------------------
+
+
+@dataclass
+class EmulatorHandle:
+    """A running in-process emulator."""
+
+    server: EmulatorServer
+    thread: threading.Thread
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def stats(self) -> dict[str, Any]:
+        return self.server.counter.snapshot()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+        self.server.server_close()
+
+    def __enter__(self) -> "EmulatorHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_in_thread(config: EmulatorConfig) -> EmulatorHandle:
+    """Start the emulator on a daemon thread of this process; `config.port` 0 picks a free port."""
+    server = EmulatorServer(config)
+    thread = threading.Thread(target=server.serve_forever, name="provisioner-emulator", daemon=True)
+    thread.start()
+    return EmulatorHandle(server=server, thread=thread)
+
+
+def serve_forever(config: EmulatorConfig) -> None:
+    """Run in the foreground until SIGINT/SIGTERM, announcing the URL on stdout once ready."""
+    server = EmulatorServer(config)
+
+    def _stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"emulator listening on {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,141 @@
+"""Run the emulator as a real subprocess for tests and benchmarks.
+
+Owns starting `python -m provisioner.emulator`, waiting for its listening line, reading its
+request counter and restarting it on the same port and database. Must not reach into the
+server's memory: everything goes over HTTP, like any other client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from typing import Any, Iterator
+
+_LISTENING = re.compile(r"emulator listening on (http://\S+/v1)")
+DEFAULT_API_KEY = "sk-emulator-test"
+
+
+def _flags(switches: dict[str, Any]) -> list[str]:
+    """`fault_rate=0.2` -> `--fault-rate 0.2`; booleans for on/off switches."""
+    args: list[str] = []
+    for key, value in switches.items():
+        if value is None:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if key == "assistants_api":
+            args += [flag, "on" if value in (True, "on") else "off"]
+        elif key == "db_path":
+            args += ["--db", str(value)]
+        elif isinstance(value, bool):
+            if value:
+                args.append(flag)
+        elif isinstance(value, (list, tuple)):
+            args += [flag, ",".join(str(item) for item in value)]
+        else:
+            args += [flag, str(value)]
+    return args
+
+
+class EmulatorProcess:
+    """A running emulator subprocess; `base_url` ends in `/v1`."""
+
+    def __init__(self, switches: dict[str, Any], startup_timeout: float = 20.0) -> None:
+        self._switches = dict(switches)
+        if "db_path" not in self._switches and not self._switches.get("in_memory"):
+            self._switches["in_memory"] = True
+        self._timeout = startup_timeout
+        self.api_key = DEFAULT_API_KEY if not switches.get("api_key") else str(switches["api_key"])
+        self._port = int(self._switches.pop("port", 0))
+        self._process: subprocess.Popen[str] | None = None
+        self._stderr = tempfile.TemporaryFile(mode="w+")
+        self.base_url = ""
+        self.start()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def root_url(self) -> str:
+        return self.base_url[: -len("/v1")]
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "provisioner.emulator", "--port", str(self._port), *_flags(self._switches)]
+        self._process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        line_holder: list[str] = []
+        reader = threading.Thread(target=lambda: line_holder.append(self._process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(self._timeout)
+        found = _LISTENING.search(line_holder[0]) if line_holder else None
+        if not found:
+            self.stop()
+            self._stderr.seek(0)
+            raise RuntimeError(f"emulator did not start: {command}\n{self._stderr.read()[-4000:]}")
+        self.base_url = found.group(1)
+        # Restarts reuse the port so clients built on base_url keep working.
+        self._port = int(self.base_url.rsplit(":", 1)[1].split("/")[0])
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=5)
+        if self._process.stdout:
+            self._process.stdout.close()
+        self._process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def _control(self, method: str, path: str) -> dict[str, Any]:
+        request = urllib.request.Request(self.root_url + path, method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def stats(self) -> dict[str, Any]:
+        """`{"requests": {"POST /v1/files": 3, ...}, "total": N, "faults": {...}}`."""
+        return self._control("GET", "/_emulator/stats")
+
+    def reset_stats(self) -> dict[str, Any]:
+        return self._control("POST", "/_emulator/stats/reset")
+
+    def client(self, **options: Any) -> Any:
+        import openai
+
+        return openai.OpenAI(base_url=self.base_url, api_key=self.api_key, **options)
+
+    def close(self) -> None:
+        self.stop()
+        self._stderr.close()
+
+
+@contextlib.contextmanager
+def running_emulator(**switches: Any) -> Iterator[EmulatorProcess]:
+    """Start `python -m provisioner.emulator --port 0 ...` with CLI switches as keywords.
+
+    Defaults to an in-memory database; pass `db_path=...` to persist (and `restart()`).
+    """
+    process = EmulatorProcess(switches)
+    try:
+        yield process
+    finally:
+        process.close()
