@@ -15,6 +15,7 @@ from provisioner.errors import DiagnosticCollector
 
 # the tool marks what it manages with metadata keys under this prefix
 RESERVED_METADATA_PREFIX = "provisioner:"
+_NOUNS = {"files": "file", "file_sets": "file set", "vector_stores": "vector store", "functions": "function"}
 
 
 class References:
@@ -33,14 +34,15 @@ class References:
         for name, assistant in assistants.items():
             self.assistant(name, assistant)
 
-    def _ref(self, value: str, path: Path_, kind: str, names: Collection[str], raw_prefix: str | None) -> None:
+    def _ref(self, value: str, path: Path_, group: str, names: Collection[str], raw_prefix: str | None) -> None:
         if value in names or (raw_prefix and value.startswith(raw_prefix)):
             return
+        noun = _NOUNS[group]
         also = f', or the id of an existing one ("{raw_prefix}...")' if raw_prefix else ""
         hint = did_you_mean(value, names) or (
-            f"declared {kind}: {', '.join(sorted(names))}" if names else f"this stack declares no {kind}")
-        self.diags.add(f'unknown {kind[:-1] if kind.endswith("s") else kind} "{value}": expected a name under '
-                       f"`{kind}:`{also}", self.smap.value(path), hint)
+            f"declared {group}: {', '.join(sorted(names))}" if names else f"this stack declares no {group}")
+        self.diags.add(f'unknown {noun} "{value}": expected a name under `{group}:`{also}',
+                       self.smap.value(path), hint)
 
     def _metadata(self, metadata: Mapping[str, str], path: Path_) -> None:
         for key in metadata:

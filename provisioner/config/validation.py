@@ -6,6 +6,7 @@ add rules of its own: the rules live in spec.py and the loader's checks.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import types
 from dataclasses import dataclass, field
@@ -48,6 +49,29 @@ def validate(model: type[M], data: Any, prefix: Path_, root: type[BaseModel], sm
         return model.model_validate(data)
     except ValidationError as exc:
         report(exc, prefix, root, _nest(prefix, data), smap, diags)
+        return _without_unknown_keys(model, data, exc)
+
+
+def _without_unknown_keys(model: type[M], data: Any, exc: ValidationError) -> M | None:
+    """When a typo'd key is the only fault, the rest still deserves its cross-checks: validate without it.
+
+    The caller has reported the errors already, so the loading fails either way.
+    """
+    errors = exc.errors()
+    if any(err["type"] != "extra_forbidden" for err in errors):
+        return None
+    pruned = copy.deepcopy(data)
+    for err in errors:
+        node = pruned
+        for step in err["loc"][:-1]:
+            if isinstance(node, dict) and step in node or isinstance(node, list) and isinstance(step, int):
+                node = node[step]
+            # anything else is a union tag pydantic inserted, not a step in the data
+        if isinstance(node, dict):
+            node.pop(err["loc"][-1], None)
+    try:
+        return model.model_validate(pruned)
+    except ValidationError:
         return None
 
 

@@ -1,0 +1,111 @@
+"""Names that resources refer to must exist; raw ids are let through; tool resources need their tool."""
+from __future__ import annotations
+
+import pytest
+
+from provisioner.config.loader import load_stack
+
+DECLARED = """
+stack: s
+files:
+  policy: {path: policy.md}
+file_sets:
+  docs: {include: ["*.md"]}
+functions:
+  get_weather: {}
+vector_stores:
+  kb: {}
+"""
+
+
+def stack(body: str) -> dict[str, str]:
+    """The declared names in stack.yaml, the case in body.yaml (merged as one stack directory)."""
+    return {"stack.yaml": DECLARED, "body.yaml": body.strip("\n") + "\n", "policy.md": "p\n"}
+
+
+def test_raw_ids_and_names_are_accepted(tree):
+    root = tree(stack("""
+assistants:
+  a:
+    model: m
+    tools: [{type: file_search}, {type: code_interpreter}, {type: function, function: get_weather}]
+    tool_resources:
+      code_interpreter: {files: [policy, file-abc123]}
+      file_search: {vector_stores: [vs_abc123]}
+"""))
+    a = load_stack(root).assistants["a"]
+    assert a.tool_resources.code_interpreter.files == ["policy", "file-abc123"]
+
+
+@pytest.mark.parametrize("body, fragments", [
+    ("""
+assistants:
+  a:
+    model: m
+    tools: [{type: function, function: get_wether}]
+""", ['body.yaml:4:40: unknown function "get_wether"', 'did you mean "get_weather"?']),
+    ("""
+assistants:
+  a:
+    model: m
+    tools: [{type: code_interpreter}]
+    tool_resources:
+      code_interpreter: {files: [polcy]}
+""", ['body.yaml:6:34: unknown file "polcy"', '"file-..."', 'did you mean "policy"?']),
+    ("""
+assistants:
+  a:
+    model: m
+    tools: [{type: file_search}]
+    tool_resources:
+      file_search: {vector_stores: [kbb]}
+""", ['body.yaml:6:37: unknown vector store "kbb"', '"vs_..."', 'did you mean "kb"?']),
+    ("""
+assistants:
+  a:
+    model: m
+    tool_resources:
+      file_search: {vector_stores: [kb]}
+""", ["body.yaml:5:7: file_search resources are given but the assistant has no file_search tool",
+      "add `- type: file_search` to tools"]),
+    ("""
+assistants:
+  a:
+    model: m
+    tool_resources:
+      code_interpreter: {files: [policy]}
+""", ["body.yaml:5:7: code_interpreter files are given but the assistant has no code_interpreter tool"]),
+    ("""
+vector_stores:
+  kb2:
+    files: [policyy]
+    file_sets: [{file_set: doc}]
+""", ['body.yaml:3:13: unknown file "policyy"', 'body.yaml:4:28: unknown file set "doc"',
+      'did you mean "docs"?']),
+])
+def test_reference_errors(tree, errors, body, fragments):
+    text = errors(tree(stack(body)))
+    for fragment in fragments:
+        assert fragment in text
+
+
+def test_unknown_name_with_nothing_close_lists_what_exists(tree, errors):
+    text = errors(tree(stack("""
+assistants:
+  a:
+    model: m
+    tools: [{type: function, function: send_email}]
+""")))
+    assert "declared functions: get_weather" in text
+
+
+def test_references_are_checked_even_when_the_entry_has_an_unknown_key(tree, errors):
+    text = errors(tree(stack("""
+assistants:
+  a:
+    model: m
+    temprature: 1
+    tools: [{type: function, function: nope}]
+""")))
+    assert 'body.yaml:4:5: unknown key "temprature"' in text
+    assert 'body.yaml:5:40: unknown function "nope"' in text
