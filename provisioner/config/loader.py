@@ -89,8 +89,11 @@ class _Loader:
         default_target = top.defaults.assistant_target if top else "assistants_api"
         assistants = self._assistants(specs["assistants"], default_target)
         References(self.smap, self.diags, files=specs["files"].keys(), file_sets=specs["file_sets"].keys(),
-                   vector_stores=specs["vector_stores"].keys(), functions=specs["functions"].keys()
+                   vector_stores=specs["vector_stores"].keys(),
+                   functions={key: spec.name or key for key, spec in specs["functions"].items()}
                    ).check(specs["vector_stores"], specs["assistants"])
+        if top:
+            self._check_provider(top)
         self.diags.raise_if_any()
         assert top is not None  # every failure to build it was reported above
         return Stack(
@@ -217,6 +220,15 @@ class _Loader:
             if spec is not None:
                 valid[name] = spec
         return valid
+
+    def _check_provider(self, top: StackFile) -> None:
+        provider = top.provider
+        if provider.kind == "compatible" and not provider.base_url:
+            self.diags.add('provider kind "compatible" needs a base_url', self.smap.key(("provider", "kind")),
+                           hint="the URL of the OpenAI-compatible server, e.g. http://localhost:8000/v1")
+        if provider.data is not None and provider.kind != "emulator":
+            self.diags.add(f'provider.data only applies to kind "emulator", not "{provider.kind}"',
+                           self.smap.key(("provider", "data")))
 
     def _provider(self, top: StackFile):
         provider = top.provider

@@ -20,7 +20,8 @@ _NOUNS = {"files": "file", "file_sets": "file set", "vector_stores": "vector sto
 
 class References:
     def __init__(self, smap: SourceMap, diags: DiagnosticCollector, *, files: Collection[str],
-                 file_sets: Collection[str], vector_stores: Collection[str], functions: Collection[str]):
+                 file_sets: Collection[str], vector_stores: Collection[str], functions: Mapping[str, str]):
+        """`functions` maps each `functions:` key to the name the model sees (`name:`, or the key)."""
         self.smap = smap
         self.diags = diags
         self.files = files
@@ -80,9 +81,20 @@ class References:
     def assistant(self, name: str, a: AssistantSpec) -> None:
         base: Path_ = ("assistants", name)
         tool_types = {tool.type for tool in a.tools}
+        seen: dict[str, str] = {}  # name the model sees -> the functions: key giving it
         for i, tool in enumerate(a.tools):
-            if isinstance(tool, FunctionTool):
-                self._ref(tool.function, base + ("tools", i, "function"), "functions", self.functions, None)
+            if not isinstance(tool, FunctionTool):
+                continue
+            path = base + ("tools", i, "function")
+            self._ref(tool.function, path, "functions", self.functions, None)
+            name = self.functions.get(tool.function)
+            if name is None:
+                continue
+            if name in seen:
+                same = "twice" if seen[name] == tool.function else f'by functions "{seen[name]}" and "{tool.function}"'
+                self.diags.add(f'function name "{name}" is given to this assistant {same}', self.smap.value(path),
+                               hint="the model calls functions by name, so names must be unique per assistant")
+            seen[name] = tool.function
         resources = a.tool_resources
         if resources and resources.code_interpreter:
             path = base + ("tool_resources", "code_interpreter")

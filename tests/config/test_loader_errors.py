@@ -303,6 +303,17 @@ CASES = [
         ["stack.yaml:7:7: json_schema needs exactly one of schema and schema_file"],
     ),
     (
+        "compatible provider without base_url",
+        {"stack.yaml": """
+            stack: s
+            provider:
+              kind: compatible
+              data: x.db
+        """},
+        ['stack.yaml:3:3: provider kind "compatible" needs a base_url',
+         'stack.yaml:4:3: provider.data only applies to kind "emulator"'],
+    ),
+    (
         "no stack name",
         {"stack.yaml": "files: {}\n"},
         ["stack.yaml: no `stack:` name is declared"],

@@ -109,3 +109,20 @@ assistants:
 """)))
     assert 'body.yaml:4:5: unknown key "temprature"' in text
     assert 'body.yaml:5:40: unknown function "nope"' in text
+
+
+def test_function_names_must_be_unique_per_assistant(tree, errors):
+    text = errors(tree(stack("""
+functions:
+  weather_v2: {name: get_weather}
+assistants:
+  a:
+    model: m
+    tools:
+      - {type: function, function: get_weather}
+      - {type: function, function: weather_v2}
+      - {type: function, function: weather_v2}
+""")))
+    assert 'body.yaml:8:36: function name "get_weather" is given to this assistant by functions "get_weather" and ' \
+           '"weather_v2"' in text
+    assert 'body.yaml:9:36: function name "get_weather" is given to this assistant twice' in text
