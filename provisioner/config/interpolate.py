@@ -6,13 +6,13 @@ the key stays in the environment and only its variable's name is written in the 
 """
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provisioner.config.suggest import did_you_mean
 from provisioner.config.yaml_source import Path_, SourceMap, parse_file
 from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
 
@@ -20,11 +20,6 @@ from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _ENV = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
 _VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_\-]*)$")
-
-
-def did_you_mean(word: str, choices: Any) -> str | None:
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f'did you mean "{close[0]}"?' if close else None
 
 
 @dataclass(frozen=True)

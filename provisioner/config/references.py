@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from provisioner.config.interpolate import did_you_mean
+from provisioner.config.suggest import did_you_mean
 from provisioner.config.spec import AssistantSpec, FunctionTool, VectorStoreSpec
 from provisioner.config.yaml_source import Path_, SourceMap
 from provisioner.errors import DiagnosticCollector

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from provisioner.config.interpolate import did_you_mean
+from provisioner.config.suggest import did_you_mean
 from provisioner.config.yaml_source import Path_, SourceMap
 from provisioner.errors import DiagnosticCollector
 
@@ -44,7 +44,11 @@ def dotted(path: Path_) -> str:
 
 def validate(model: type[M], data: Any, prefix: Path_, root: type[BaseModel], smap: SourceMap,
              diags: DiagnosticCollector) -> M | None:
-    """Validate `data` (found at `prefix` under `root`) as `model`; report errors, or return the model."""
+    """Validate `data`, the entry at `prefix` of a `root` document, as `model`.
+
+    Every error is reported at its place. Returns the model, or None when it cannot be built; an entry
+    whose only faults are unknown keys is still returned (without them) so later checks can run.
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -76,7 +80,7 @@ def _without_unknown_keys(model: type[M], data: Any, exc: ValidationError) -> M 
 
 
 def _nest(prefix: Path_, data: Any) -> Any:
-    """The whole document's data is needed to walk `loc`; rebuild just the branch at `prefix`."""
+    """Errors are walked from the root model, so place the entry's data at `prefix` in an empty document."""
     for part in reversed(prefix):
         data = {part: data} if isinstance(part, str) else _list_with(part, data)
     return data
@@ -101,7 +105,6 @@ def report(exc: ValidationError, prefix: Path_, root: type[BaseModel], data: Any
 class _Walk:
     path: Path_ = ()  # where in the data the error is
     value: Any = None  # the data found there
-    present: bool = True  # False when the path ends at a key that is missing in the data
     tp: Any = None  # the declared type at the path
     owner: type[BaseModel] | None = None  # the model whose field (or unknown key) the path ends in
     dict_key: bool = False  # the error is about a map's key, not its value
@@ -144,7 +147,7 @@ def _walk(tp: Any, data: Any, loc: tuple[Any, ...]) -> _Walk:
         elif isinstance(w.value, list) and isinstance(step, int) and step < len(w.value):
             w.value = w.value[step]
         else:
-            w.value, w.present = None, False
+            w.value = None
         if tp is None or w.dict_key:
             break
     w.tp = _unwrap(tp) if tp is not None else None
@@ -182,19 +185,19 @@ def _describe(err: dict[str, Any], w: _Walk) -> tuple[str, str | None, bool]:
         return f'unknown key "{name}" in {parent}', _unknown_key_hint(w.path, fields), True
     if kind == "missing":
         return f'missing required key "{name}" in {parent}', None, False
-    if w.dict_key:
+    if w.dict_key and kind == "string_too_long":
         return f'key "{name}" in {parent} is too long: at most {ctx.get("max_length")} characters', None, True
     if kind == "literal_error":
         options = [str(a) for a in get_args(w.tp)] if get_origin(w.tp) is Literal else []
-        shown = ", ".join(f'"{o}"' for o in options) or ctx.get("expected", "")
-        return (f'{where} cannot be "{w.value}": expected one of {shown}',
+        return (f'{where} cannot be "{w.value}": expected one of {_quoted(options) or ctx.get("expected")}',
                 did_you_mean(str(w.value), options), False)
+    discriminator = str(ctx.get("discriminator", "type")).strip("'")
     if kind == "union_tag_invalid":
-        tags = [t.strip(" '") for t in ctx.get("expected_tags", "").split(",")]
-        return (f'{where} has unknown {ctx.get("discriminator", "type").strip(chr(39))} "{ctx.get("tag")}": '
-                f'expected one of {", ".join(chr(34) + t + chr(34) for t in tags)}', did_you_mean(str(ctx.get("tag")), tags), False)
+        tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        return (f'{where} has unknown {discriminator} "{ctx.get("tag")}": expected one of {_quoted(tags)}',
+                did_you_mean(str(ctx.get("tag")), tags), False)
     if kind == "union_tag_not_found":
-        return f'{where} needs a {ctx.get("discriminator", "type").strip(chr(39))} key', None, False
+        return f'{where} needs a "{discriminator}" key', None, False
     if kind == "string_pattern_mismatch":
         rule = _PATTERNS.get(ctx.get("pattern", ""), f"match {ctx.get('pattern')}")
         return f'{where} "{w.value}" is not valid: it must {rule}', None, False
@@ -218,6 +221,10 @@ def _unknown_key_hint(path: Path_, fields: list[str]) -> str | None:
         return ("never write the API key in the stack: set api_key_env to the name of the environment "
                 "variable that holds it (default OPENAI_API_KEY)")
     return did_you_mean(str(path[-1]), fields) or (f"expected one of: {', '.join(fields)}" if fields else None)
+
+
+def _quoted(words: list[str]) -> str:
+    return ", ".join(f'"{word}"' for word in words)
 
 
 def _shown_type(value: Any) -> str:
