@@ -65,7 +65,7 @@ class Outcome:
 
 class Graph(Generic[K]):
     def __init__(self) -> None:
-        # Insertion-ordered adjacency both ways: walks need predecessors, orders need successors.
+        # Adjacency both ways: a walk counts what each node waits on, orders follow what comes next.
         self._succ: dict[K, set[K]] = {}
         self._pred: dict[K, set[K]] = {}
 
@@ -90,12 +90,6 @@ class Graph(Generic[K]):
         self._succ[before].add(after)
         self._pred[after].add(before)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._succ
-
-    def __len__(self) -> int:
-        return len(self._succ)
-
     @property
     def nodes(self) -> list[K]:
         return sorted(self._succ, key=_order)
@@ -103,10 +97,6 @@ class Graph(Generic[K]):
     def predecessors(self, key: K) -> list[K]:
         """What `key` depends on directly."""
         return sorted(self._pred[key], key=_order)
-
-    def successors(self, key: K) -> list[K]:
-        """What depends on `key` directly."""
-        return sorted(self._succ[key], key=_order)
 
     def descendants(self, key: K) -> set[K]:
         """Everything that depends on `key`, directly or through others."""

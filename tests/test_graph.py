@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from provisioner.addresses import ResourceAddress
 from provisioner.errors import ProvisionerError
 from provisioner.graph import CycleError, Graph, Status
 
@@ -152,3 +153,14 @@ def test_walk_refuses_a_cyclic_graph_before_running_anything():
 def test_walk_needs_at_least_one_worker():
     with pytest.raises(ValueError, match="parallelism"):
         stack_graph().walk(lambda key: None, parallelism=0)
+
+
+def test_an_empty_graph_walks_to_nothing():
+    assert Graph().walk(lambda key: None, parallelism=2) == {}
+
+
+def test_resource_addresses_work_as_keys():
+    policy, kb = ResourceAddress.parse("files.policy"), ResourceAddress.parse("vector_stores.kb")
+    docs = ResourceAddress.parse('file_sets.docs["a.md"]')
+    graph = Graph.from_dependencies({kb: [policy, docs]})
+    assert graph.topological_order() == [docs, policy, kb]

@@ -196,8 +196,12 @@ INCREMENT_UNDER_LOCK = """
 """
 
 
-def test_processes_taking_turns_on_the_lock_never_overlap(tmp_path):
+@pytest.mark.parametrize("left_behind", [False, True], ids=["no-lock", "stale-lock-left-by-a-crash"])
+def test_processes_taking_turns_on_the_lock_never_overlap(tmp_path, left_behind):
     path = tmp_path / "counter.json"
+    if left_behind:
+        # All workers race to take over the same stale lock first.
+        path.with_name("counter.json.lock").write_bytes(LockInfo(who="crashed", pid=2**22 + 1).to_json())
     processes, rounds = 6, 25
     workers = [_spawn(INCREMENT_UNDER_LOCK, str(path), str(rounds)) for _ in range(processes)]
     for worker in workers:
