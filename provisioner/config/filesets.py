@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from provisioner.config.spec import FilePurpose, FileSetSpec, LocalFile
@@ -25,13 +26,18 @@ def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
                where: SourceLocation | None, diags: DiagnosticCollector) -> LocalFile | None:
     """Read and hash one file; report it at `where` if it is missing, empty or too large."""
     shown = display_path(path)
-    if not path.exists():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
         diags.add(f"file not found: {shown}", where, hint="paths are relative to the stack file that names them")
         return None
-    if not path.is_file():
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        diags.add(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}", where)
+        return None
+    if not stat.S_ISREG(info.st_mode):
         diags.add(f"not a regular file: {shown}", where)
         return None
-    size = path.stat().st_size
+    size = info.st_size
     if size == 0:
         diags.add(f"file is empty: {shown}", where, hint="the Files API rejects empty files")
         return None
@@ -58,7 +64,8 @@ def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path,
     paths = sorted({p for p in included - excluded if p.is_file()}, key=lambda p: _key(p, root))
     if not paths:
         patterns = ", ".join(spec.include)
-        diags.add(f'file set "{name}" matches no file ({patterns}, in {display_path(base)})', where,
+        unless = " once excludes are removed" if included else ""
+        diags.add(f'file set "{name}" matches no file{unless} ({patterns}, in {display_path(base)})', where,
                   hint="patterns are relative to the stack file; use ** to match any depth")
         return []
     members = []

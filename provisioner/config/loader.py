@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from provisioner.config import filesets
 from provisioner.config.interpolate import Declared, Interpolator, resolve_variables
@@ -235,7 +235,7 @@ class _Loader:
         if provider.data is None:
             return provider
         # the emulator's data path is relative to the file that declares it, like every path
-        base = self.origin.get(("provider",), Path.cwd()).parent
+        base = self.origin[("provider",)].parent
         return provider.model_copy(update={"data": str((base / provider.data).absolute())})
 
     def _base(self, group: str, name: str) -> Path:
@@ -324,27 +324,24 @@ class _Loader:
                 self.diags.add(f'assistant "{name}" sets both instructions and instructions_file',
                                self.smap.key(path), hint="keep one of them")
             elif spec.instructions_file is not None:
-                update["instructions"] = self._read_text(spec.instructions_file, self._base("assistants", name),
-                                                         path + ("instructions_file",))
+                text = self._read_text(spec.instructions_file, self._base("assistants", name),
+                                       path + ("instructions_file",))
+                if text is not None:
+                    self._check_instructions_length(text, spec.instructions_file, path + ("instructions_file",))
+                update["instructions"] = text
                 update["instructions_file"] = None
             if isinstance(spec.response_format, ResponseFormat):
                 update["response_format"] = self._response_format(spec.response_format, name, path + ("response_format",))
-            resolved = self._revalidate(spec.model_copy(update=update), path)
-            if resolved is not None:
-                result[name] = resolved
+            result[name] = spec.model_copy(update=update)
         return result
 
-    def _revalidate(self, spec: AssistantSpec, path: Path_) -> AssistantSpec | None:
-        """Contents read from files must obey the same limits as if written inline."""
-        try:
-            return AssistantSpec.model_validate(spec.model_dump(by_alias=True, exclude_unset=False))
-        except ValidationError as exc:
-            for err in exc.errors():
-                field = err["loc"][0] if err["loc"] else ""
-                source = {"instructions": "instructions_file"}.get(str(field), str(field))
-                self.diags.add(f"{dotted(path + tuple(err['loc']))} (read from {source}): {err['msg']}",
-                               self.smap.value(path + (source,)))
-            return None
+    def _check_instructions_length(self, text: str, file: str, path: Path_) -> None:
+        """Instructions read from a file obey the same limit as if written inline."""
+        limit = next(m.max_length for m in AssistantSpec.model_fields["instructions"].metadata
+                     if hasattr(m, "max_length"))
+        if len(text) > limit:
+            self.diags.add(f"instructions read from {file} are too long: {len(text)} characters, "
+                           f"at most {limit}", self.smap.value(path))
 
     def _read_text(self, relative: str, base: Path, path: Path_) -> str | None:
         file = (base / relative).absolute()

@@ -211,7 +211,7 @@ def _describe(err: dict[str, Any], w: _Walk) -> tuple[str, str | None, bool]:
         key, words = _BOUNDS[kind]
         return f"{where} must be {words} {_number(ctx.get(key))}, not {_number(w.value)}", None, False
     if kind in _TYPE_WORDS:
-        return f"{where} must be {_TYPE_WORDS[kind]}, not {_shown_type(w.value)}", None, False
+        return f"{where} must be {_TYPE_WORDS[kind]}, not {_shown_type(w.value)}", _quote_hint(kind, w.value), False
     message = err["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message, None, False
 
@@ -221,6 +221,15 @@ def _unknown_key_hint(path: Path_, fields: list[str]) -> str | None:
         return ("never write the API key in the stack: set api_key_env to the name of the environment "
                 "variable that holds it (default OPENAI_API_KEY)")
     return did_you_mean(str(path[-1]), fields) or (f"expected one of: {', '.join(fields)}" if fields else None)
+
+
+def _quote_hint(kind: str, value: Any) -> str | None:
+    # YAML turns unquoted yes/no/on/off, numbers and dates into non-strings
+    read_as = {"bool": "a boolean (yes/no/on/off/true/false)", "int": "a number", "float": "a number",
+               "date": "a date", "datetime": "a date"}.get(type(value).__name__)
+    if kind == "string_type" and read_as:
+        return f"YAML read this as {read_as}; put the value in quotes to keep it as text"
+    return None
 
 
 def _quoted(words: list[str]) -> str:

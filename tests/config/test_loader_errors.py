@@ -78,6 +78,21 @@ CASES = [
         ["stack.yaml:4:14: file_sets.docs.include must be a list"],
     ),
     (
+        "unquoted YAML scalar that is not a string",
+        {"stack.yaml": """
+            stack: s
+            assistants:
+              a:
+                model: m
+                description: yes
+                metadata: {version: 1.0}
+        """},
+        ["stack.yaml:5:18: assistants.a.description must be a string, not true",
+         "hint: YAML read this as a boolean (yes/no/on/off/true/false); put the value in quotes",
+         "stack.yaml:6:25: assistants.a.metadata.version must be a string, not 1.0",
+         "hint: YAML read this as a number"],
+    ),
+    (
         "unknown key inside a union member",
         {"stack.yaml": """
             stack: s
@@ -217,7 +232,7 @@ CASES = [
                 model: m
                 instructions_file: long.md
         """, "long.md": "x" * 256_001},
-        ["stack.yaml:5:24:", "instructions_file", "256000"],
+        ["stack.yaml:5:24: instructions read from long.md are too long: 256001 characters, at most 256000"],
     ),
     (
         "parameters and parameters_file",
