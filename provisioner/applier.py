@@ -54,7 +54,9 @@ class ApplyResult:
 
 def ensure_current(plan: Plan, state: State, live_fingerprint: str) -> None:
     """Refuse a saved plan when the state or the live resources moved since it was made."""
-    if plan.state_lineage != state.lineage or plan.state_serial != state.serial:
+    # an empty state gets a fresh lineage each time it is read, so only a stored one is compared
+    other_history = state.serial > 0 and plan.state_lineage != state.lineage
+    if other_history or plan.state_serial != state.serial:
         raise StalePlanError(
             f"the saved plan was made at state serial {plan.state_serial}, the state is now at {state.serial}",
             hint="run plan again: the state changed since this plan was made")
