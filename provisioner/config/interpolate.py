@@ -77,6 +77,7 @@ class Interpolator:
         self.secret_env = secret_env
         self.diags = diags
         self.allow_vars = allow_vars
+        self.failed: set[Path_] = set()  # where a reference could not be resolved (and was reported)
 
     def tree(self, data: Any, smap: SourceMap, path: Path_ = ()) -> Any:
         if isinstance(data, dict):
@@ -84,7 +85,11 @@ class Interpolator:
         if isinstance(data, list):
             return [self.tree(v, smap, path + (i,)) for i, v in enumerate(data)]
         if isinstance(data, str) and "$" in data:
-            return self.string(data, smap.value(path))
+            reported = len(self.diags.items)
+            value = self.string(data, smap.value(path))
+            if len(self.diags.items) > reported:
+                self.failed.add(path)
+            return value
         return data
 
     def string(self, text: str, where: SourceLocation | None) -> Any:

@@ -23,17 +23,9 @@ from provisioner.config.spec import (
     NAME_PATTERN, AssistantSpec, FileSetSpec, FileSpec, FunctionSpec, LocalFile,
     ResolvedFunction, ResponseFormat, Stack, StackFile, Variable, VectorStoreSpec,
 )
-from provisioner.config.validation import dotted, validate
+from provisioner.config.validation import Validator, dotted
 from provisioner.config.yaml_source import Path_, SourceMap, parse_file
 from provisioner.errors import Diagnostic, DiagnosticCollector, SourceLocation, StackError, display_path
-
-class _SortedDiagnostics(DiagnosticCollector):
-    """Reports in file order, whichever stage found each problem, so users can fix top to bottom."""
-
-    def raise_if_any(self) -> None:
-        self.items.sort(key=lambda d: (d.location is not None, str(d.location and d.location.file),
-                                       (d.location and d.location.line) or 0, (d.location and d.location.column) or 0))
-        super().raise_if_any()
 
 
 GROUPS: dict[str, type[BaseModel]] = {
@@ -50,6 +42,21 @@ SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
 _SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
 
 
+class _SortedDiagnostics(DiagnosticCollector):
+    """Reports in file order, whichever stage found each problem, so users can fix top to bottom."""
+
+    def raise_if_any(self) -> None:
+        self.items.sort(key=_position)
+        super().raise_if_any()
+
+
+def _position(d: Diagnostic) -> tuple[bool, str, int, int]:
+    loc = d.location
+    if loc is None:  # command-line problems (--var) come first
+        return (False, "", 0, 0)
+    return (True, loc.file, loc.line or 0, loc.column or 0)
+
+
 def load_stack(path: Path, variables: dict[str, str] | None = None,
                var_files: list[Path] | None = None) -> Stack:
     """Load the stack file, or the directory of stack files, at `path`.
@@ -61,9 +68,10 @@ def load_stack(path: Path, variables: dict[str, str] | None = None,
 
 
 class _Loader:
-    def __init__(self, diags: "_SortedDiagnostics"):
+    def __init__(self, diags: _SortedDiagnostics):
         self.diags = diags
         self.smap = SourceMap()
+        self.validate = Validator(StackFile, self.smap, diags)
         self.origin: dict[Path_, Path] = {}  # (group, name) or (key,) -> the stack file declaring it
 
     def load(self, path: Path, variables: Mapping[str, str] | None, var_files: list[Path] | None,
@@ -79,8 +87,7 @@ class _Loader:
 
         data = self._interpolate(data, variables, var_files, env)
         self._reject_secrets(data.get("provider"))
-        top = validate(StackFile, {k: v for k, v in data.items() if k not in GROUPS}, (), StackFile,
-                       self.smap, self.diags)
+        top = self.validate(StackFile, {k: v for k, v in data.items() if k not in GROUPS}, ())
         specs = {group: self._entries(group, data.get(group)) for group in GROUPS if group != "variables"}
 
         local_files = self._files(specs["files"])
@@ -180,15 +187,17 @@ class _Loader:
         if isinstance(raw_vars, dict):
             for name, raw in raw_vars.items():
                 raw = env_only.tree(raw, self.smap, ("variables", name))
-                spec = validate(Variable, raw, ("variables", name), StackFile, self.smap, self.diags)
+                spec = self.validate(Variable, raw, ("variables", name))
                 if spec is not None:
                     declared[name] = Declared(spec.default, self.smap.key(("variables", name)))
         else:
             self.diags.add("variables: must be a map of name: {default: ...}", self.smap.value(("variables",)))
         values = resolve_variables(declared, variables, var_files, self.diags)
         interpolate = Interpolator(values, declared, env, secret_env, self.diags)
-        return {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
-                for key, value in data.items()}
+        result = {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
+                  for key, value in data.items()}
+        self.validate.quiet |= interpolate.failed | env_only.failed
+        return result
 
     def _reject_secrets(self, provider: Any, path: Path_ = ("provider",)) -> None:
         if isinstance(provider, dict):
@@ -216,7 +225,7 @@ class _Loader:
             if not re.match(NAME_PATTERN, name):
                 self.diags.add(f'{group} name "{name}" is not valid: it must start with a letter and use only '
                                "letters, digits, '_' and '-' (at most 64)", self.smap.key((group, name)))
-            spec = validate(model, raw, (group, name), StackFile, self.smap, self.diags)
+            spec = self.validate(model, raw, (group, name))
             if spec is not None:
                 valid[name] = spec
         return valid

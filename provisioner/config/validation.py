@@ -42,18 +42,37 @@ def dotted(path: Path_) -> str:
     return text
 
 
-def validate(model: type[M], data: Any, prefix: Path_, root: type[BaseModel], smap: SourceMap,
-             diags: DiagnosticCollector) -> M | None:
-    """Validate `data`, the entry at `prefix` of a `root` document, as `model`.
+@dataclass
+class Validator:
+    """Validates entries of a `root` document, reporting errors at their places in `smap`."""
 
-    Every error is reported at its place. Returns the model, or None when it cannot be built; an entry
-    whose only faults are unknown keys is still returned (without them) so later checks can run.
-    """
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        report(exc, prefix, root, _nest(prefix, data), smap, diags)
-        return _without_unknown_keys(model, data, exc)
+    root: type[BaseModel]
+    smap: SourceMap
+    diags: DiagnosticCollector
+    # paths whose problem was already reported (a failed interpolation): no second error there
+    quiet: set[Path_] = field(default_factory=set)
+
+    def __call__(self, model: type[M], data: Any, prefix: Path_) -> M | None:
+        """Validate `data`, the entry at `prefix` of the document, as `model`.
+
+        Returns the model, or None when it cannot be built; an entry whose only faults are unknown
+        keys is still returned (without them) so that later checks can run on it.
+        """
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            self.report(exc, prefix, _nest(prefix, data))
+            return _without_unknown_keys(model, data, exc)
+
+    def report(self, exc: ValidationError, prefix: Path_, data: Any) -> None:
+        walked = [_walk(self.root, data, prefix + tuple(err["loc"])) for err in exc.errors()]
+        keep = _drop_other_union_members(walked)
+        for err, walk in zip(exc.errors(), walked):
+            if walk not in keep or any(walk.path[:len(q)] == q for q in self.quiet):
+                continue
+            message, hint, on_key = _describe(err, walk)
+            where = self.smap.key(walk.path) if on_key else self.smap.value(walk.path)
+            self.diags.add(message, where, hint)
 
 
 def _without_unknown_keys(model: type[M], data: Any, exc: ValidationError) -> M | None:
@@ -88,17 +107,6 @@ def _nest(prefix: Path_, data: Any) -> Any:
 
 def _list_with(index: int, value: Any) -> list[Any]:
     return [None] * index + [value]
-
-
-def report(exc: ValidationError, prefix: Path_, root: type[BaseModel], data: Any, smap: SourceMap,
-           diags: DiagnosticCollector) -> None:
-    walked = [_walk(root, data, prefix + tuple(err["loc"])) for err in exc.errors()]
-    keep = _drop_other_union_members(walked)
-    for err, walk in zip(exc.errors(), walked):
-        if walk in keep:
-            message, hint, on_key = _describe(err, walk)
-            where = smap.key(walk.path) if on_key else smap.value(walk.path)
-            diags.add(message, where, hint)
 
 
 @dataclass(eq=False)

@@ -157,3 +157,13 @@ def test_undeclared_variable_in_var_file(tree, errors):
 def test_var_file_that_is_not_a_map(tree, errors):
     root = tree({"stack.yaml": "stack: s\n", "vars.yaml": "- a\n- b\n"})
     assert "vars.yaml:1:1: a variables file must be a map" in errors(root, var_files=[root / "vars.yaml"])
+
+
+def test_failed_reference_is_reported_once(tree, errors):
+    text = errors(tree({"stack.yaml": """
+        stack: s
+        assistants:
+          a: {model: m, temperature: "${env:PROV_TEST_UNSET}"}
+    """}) / "stack.yaml")
+    assert text.startswith("1 error in the stack")
+    assert 'stack.yaml:3:30: environment variable "PROV_TEST_UNSET" is not set' in text
