@@ -46,8 +46,11 @@ def _flags(switches: dict[str, Any]) -> list[str]:
 class EmulatorProcess:
     """A running emulator subprocess; `base_url` ends in `/v1`."""
 
-    def __init__(self, switches: dict[str, Any], startup_timeout: float = 20.0) -> None:
+    def __init__(
+        self, switches: dict[str, Any], startup_timeout: float = 20.0, env: dict[str, str] | None = None
+    ) -> None:
         self._switches = dict(switches)
+        self._env = dict(env or {})
         if "db_path" not in self._switches and not self._switches.get("in_memory"):
             self._switches["in_memory"] = True
         self._timeout = startup_timeout
@@ -74,7 +77,7 @@ class EmulatorProcess:
             stderr=self._stderr,
             stdin=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self._env},
         )
         line_holder: list[str] = []
         reader = threading.Thread(target=lambda: line_holder.append(self._process.stdout.readline()), daemon=True)
@@ -129,12 +132,13 @@ class EmulatorProcess:
 
 
 @contextlib.contextmanager
-def running_emulator(**switches: Any) -> Iterator[EmulatorProcess]:
+def running_emulator(*, env: dict[str, str] | None = None, **switches: Any) -> Iterator[EmulatorProcess]:
     """Start `python -m provisioner.emulator --port 0 ...` with CLI switches as keywords.
 
     Defaults to an in-memory database; pass `db_path=...` to persist (and `restart()`).
+    `env` adds environment variables (e.g. PROVISIONER_EMULATOR_ASSISTANTS_API=off).
     """
-    process = EmulatorProcess(switches)
+    process = EmulatorProcess(switches, env=env)
     try:
         yield process
     finally:
