@@ -52,7 +52,8 @@ def resolve_variables(
                 diags.add(f'variable "{name}" is not declared in the stack', smap.key((name,)),
                           hint=did_you_mean(name, declared) or "declare it under `variables:`")
                 continue
-            values[name] = value
+            if value is not None:  # `name:` left empty keeps the default, as an unset value would
+                values[name] = value
     for name, value in (variables or {}).items():
         if name not in declared:
             diags.add(f'variable "{name}" given with --var is not declared in the stack', SourceLocation("--var"),

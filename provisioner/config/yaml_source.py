@@ -80,7 +80,8 @@ def parse_text(text: str, shown: str, diags: DiagnosticCollector) -> tuple[Any, 
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or str(exc)
         context = f" ({exc.context})" if exc.context else ""
-        diags.add(f"invalid YAML: {problem}{context}", mark_location(shown, exc.problem_mark or exc.context_mark))
+        mark = exc.problem_mark or exc.context_mark
+        diags.add(f"invalid YAML: {problem}{context}", mark_location(shown, mark), hint=_syntax_hint(text, mark))
         return None
     except yaml.YAMLError as exc:
         diags.add(f"invalid YAML: {exc}", SourceLocation(shown))
@@ -90,6 +91,16 @@ def parse_text(text: str, shown: str, diags: DiagnosticCollector) -> tuple[Any, 
         return {}, smap
     builder = _Builder(shown, smap, diags)
     return builder.build(root, ()), smap
+
+
+def _syntax_hint(text: str, mark: yaml.Mark | None) -> str | None:
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line[:mark.column + 1]:
+        return "YAML does not allow tabs for indentation: use spaces"
+    return None
 
 
 class _Builder:

@@ -329,6 +329,30 @@ CASES = [
          'stack.yaml:4:3: provider.data only applies to kind "emulator"'],
     ),
     (
+        "section that is not a map",
+        {"stack.yaml": """
+            stack: s
+            files:
+              - policy.md
+        """},
+        ["stack.yaml:3:3: files: must be a map of name: settings"],
+    ),
+    (
+        "two documents in one file",
+        {"stack.yaml": "stack: s\n---\nfiles: {}\n"},
+        ["stack.yaml:2:1: invalid YAML: but found another document (expected a single document in the stream)"],
+    ),
+    (
+        "tab indentation",
+        {"stack.yaml": "stack: s\nassistants:\n\ta: {model: m}\n"},
+        ["stack.yaml:3:1: invalid YAML", "hint: YAML does not allow tabs for indentation: use spaces"],
+    ),
+    (
+        "not UTF-8",
+        {"stack.yaml": b"stack: s\nname: caf\xe9\n"},
+        ["stack.yaml: cannot read", "not UTF-8 text"],
+    ),
+    (
         "no stack name",
         {"stack.yaml": "files: {}\n"},
         ["stack.yaml: no `stack:` name is declared"],

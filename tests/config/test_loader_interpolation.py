@@ -167,3 +167,15 @@ def test_failed_reference_is_reported_once(tree, errors):
     """}) / "stack.yaml")
     assert text.startswith("1 error in the stack")
     assert 'stack.yaml:3:30: environment variable "PROV_TEST_UNSET" is not set' in text
+
+
+def test_empty_value_in_var_file_keeps_the_default(tree):
+    root = tree({"stack.yaml": STACK, "vars.yaml": "model:\n"})
+    assert load_stack(root / "stack.yaml", var_files=[root / "vars.yaml"]).assistants["a"].model == "gpt-4o-mini"
+
+
+def test_broken_or_missing_var_file(tree, errors):
+    root = tree({"stack.yaml": STACK, "vars.yaml": "model: [x\n"})
+    text = errors(root / "stack.yaml", var_files=[root / "vars.yaml", root / "missing.yaml"])
+    assert "vars.yaml:2:1: invalid YAML" in text
+    assert "missing.yaml: cannot read" in text and "No such file or directory" in text
