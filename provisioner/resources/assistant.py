@@ -10,6 +10,10 @@ from typing import Any
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import AssistantSpec, Stack
 from provisioner.errors import ProvisionerError
+from provisioner.resources.assistant_parts import (assistant_address, assistant_dependencies,
+                                                   code_interpreter_file_ids, declared_targets,
+                                                   file_search_vector_store_ids, function_tool,
+                                                   response_format_body)
 from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, owned_by, ownership
 
 TARGET = "assistants_api"
@@ -32,20 +36,6 @@ SUNSET_HINT = ("set `target: responses` on these assistants (or `defaults: {assi
                "to deploy them as Responses API definitions")
 
 
-def declared_targets(stack: Stack) -> dict[str, str]:
-    return {name: spec.target or stack.defaults.assistant_target for name, spec in stack.assistants.items()}
-
-
-def assistant_dependencies(spec: AssistantSpec) -> tuple[str, ...]:
-    resources = spec.tool_resources
-    refs = []
-    if resources and resources.code_interpreter:
-        refs += [f"files.{r}" for r in resources.code_interpreter.files if not r.startswith("file-")]
-    if resources and resources.file_search:
-        refs += [f"vector_stores.{r}" for r in resources.file_search.vector_stores if not r.startswith("vs_")]
-    return tuple(dict.fromkeys(refs))
-
-
 def resolved_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: Resolve) -> dict[str, Any]:
     """The assistant as an Assistants API create body, every reference resolved."""
     tools: list[dict[str, Any]] = []
@@ -60,29 +50,20 @@ def resolved_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: R
                 options["ranking_options"] = tool.ranking_options.model_dump()
             tools.append({"type": "file_search", "file_search": options})
         else:
-            function = stack.functions[tool.function]
-            tools.append({"type": "function", "function": {
-                "name": function.name, "description": function.description,
-                "parameters": function.parameters, "strict": function.strict}})
+            tools.append({"type": "function", "function": function_tool(stack, tool.function)})
     resources: dict[str, Any] = {}
-    if spec.tool_resources and spec.tool_resources.code_interpreter:
-        resources["code_interpreter"] = {"file_ids": [
-            r if r.startswith("file-") else resolve(f"files.{r}") for r in spec.tool_resources.code_interpreter.files]}
-    if spec.tool_resources and spec.tool_resources.file_search:
-        resources["file_search"] = {"vector_store_ids": [
-            r if r.startswith("vs_") else resolve(f"vector_stores.{r}")
-            for r in spec.tool_resources.file_search.vector_stores]}
-    response_format: Any = spec.response_format
-    if response_format is not None and not isinstance(response_format, str):
-        response_format = response_format.model_dump(by_alias=True, exclude_none=True)
-        if "json_schema" in response_format:
-            response_format["json_schema"].pop("schema_file", None)
+    file_ids = code_interpreter_file_ids(spec, resolve)
+    if file_ids is not None:
+        resources["code_interpreter"] = {"file_ids": file_ids}
+    vector_store_ids = file_search_vector_store_ids(spec, resolve)
+    if vector_store_ids is not None:
+        resources["file_search"] = {"vector_store_ids": vector_store_ids}
     return {
         "model": spec.model, "name": spec.name if spec.name is not None else name,
         "description": spec.description, "instructions": spec.instructions, "tools": tools,
         "tool_resources": resources, "temperature": spec.temperature, "top_p": spec.top_p,
-        "response_format": response_format, "reasoning_effort": spec.reasoning_effort,
-        "metadata": {**spec.metadata, **ownership(stack.name, f"assistants.{name}")},
+        "response_format": response_format_body(spec), "reasoning_effort": spec.reasoning_effort,
+        "metadata": {**spec.metadata, **ownership(stack.name, assistant_address(name))},
     }
 
 
@@ -122,7 +103,7 @@ class AssistantHandler:
 
     def declare(self, stack: Stack) -> list[Declared]:
         return [
-            Declared(f"assistants.{name}", self.kind, assistant_dependencies(spec),
+            Declared(assistant_address(name), self.kind, assistant_dependencies(spec),
                      lambda resolve, name=name, spec=spec: normalise(resolved_definition(stack, name, spec, resolve)))
             for name, spec in stack.assistants.items() if declared_targets(stack)[name] == TARGET
         ]
