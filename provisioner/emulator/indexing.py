@@ -26,7 +26,7 @@ def plan_indexing(file_obj: dict[str, Any], config: EmulatorConfig, now: float) 
     extension = os.path.splitext(file_obj["filename"])[1].lower()
     if extension not in SEARCHABLE_EXTENSIONS:
         outcome = "failed"
-        error = {"code": "unsupported_file", "message": f"The file type {extension or '(none)'} is not supported."}
+        error = {"code": "unsupported_file", "message": "The file type is not supported."}
     elif file_obj["bytes"] == 0:
         outcome = "failed"
         error = {"code": "invalid_file", "message": "The file could not be parsed because it is empty."}

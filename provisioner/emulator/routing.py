@@ -65,9 +65,12 @@ class App:
     config: EmulatorConfig
     store: Store
     clock: Callable[[], float] = time.time
+    # Seconds added to the wall clock by POST /_emulator/clock/advance, so tests can reach
+    # expiry dates without waiting. Process-local on purpose: a restart returns to real time.
+    offset: float = 0.0
 
     def now(self) -> float:
-        return self.clock()
+        return self.clock() + self.offset
 
 
 Handler = Callable[[App, Request], Any]

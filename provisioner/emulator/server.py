@@ -120,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         parts = urlsplit(self.path)
         path = parts.path.rstrip("/") or "/"
-        body = self._read_body()
+        body = self._body = self._read_body()
         if path.startswith("/_emulator"):
             self._send(self._control(path), started)
             return
@@ -186,6 +186,13 @@ class _Handler(BaseHTTPRequestHandler):
             return Response(body=counter.snapshot())
         if path == "/_emulator/health" and self.command == "GET":
             return Response(body={"status": "ok"})
+        if path == "/_emulator/clock/advance" and self.command == "POST":
+            try:
+                seconds = float(json.loads(self._body or b"{}").get("seconds", 0))
+            except (ValueError, TypeError, AttributeError):
+                return Response(body=errors.invalid("Expected a JSON body like {\"seconds\": 60}.").body(), status=400)
+            self.server.app.offset += seconds
+            return Response(body={"now": int(self.server.app.now()), "offset_seconds": self.server.app.offset})
         return Response(body=errors.invalid_url(self.command, path).body(), status=404)
 
 

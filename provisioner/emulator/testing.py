@@ -109,8 +109,9 @@ class EmulatorProcess:
         self.stop()
         self.start()
 
-    def _control(self, method: str, path: str) -> dict[str, Any]:
-        request = urllib.request.Request(self.root_url + path, method=method, data=b"" if method == "POST" else None)
+    def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+        request = urllib.request.Request(self.root_url + path, method=method, data=data)
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
@@ -120,6 +121,10 @@ class EmulatorProcess:
 
     def reset_stats(self) -> dict[str, Any]:
         return self._control("POST", "/_emulator/stats/reset")
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the emulator's clock forward (indexing, expiry); lost on restart."""
+        return self._control("POST", "/_emulator/clock/advance", {"seconds": seconds})
 
     def client(self, **options: Any) -> Any:
         import openai

@@ -225,3 +225,14 @@ def chunking_strategy(value: Any, param: str = "chunking_strategy") -> dict[str,
             code="integer_above_max_value",
         )
     return {"type": "static", "static": {"max_chunk_size_tokens": size, "chunk_overlap_tokens": overlap}}
+
+
+def id_prefix(value: str, param: str, prefix: str) -> str:
+    """Newer endpoints reject ids of the wrong type with 400 before looking them up."""
+    if not value.startswith(prefix + "_"):
+        raise invalid(
+            f"Invalid '{param}': '{value}'. Expected an ID that begins with '{prefix}'.",
+            param=param,
+            code="invalid_value",
+        )
+    return value

@@ -112,3 +112,34 @@ def test_unknown_store_is_404(client):
     with pytest.raises(openai.NotFoundError) as caught:
         client.vector_stores.retrieve("vs_missing")
     assert "vs_missing" in error_body(caught.value)["message"]
+
+
+def test_expired_store_reports_expired_and_refuses_files(upload):
+    from provisioner.emulator.testing import running_emulator
+
+    with running_emulator() as emulator:
+        client = emulator.client()
+        store = client.vector_stores.create(expires_after={"anchor": "last_active_at", "days": 1})
+        emulator.advance_clock(86400 + 1)
+        assert client.vector_stores.retrieve(store.id).status == "expired"
+        uploaded = client.files.create(file=("a.txt", b"a"), purpose="assistants")
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.vector_stores.files.create(vector_store_id=store.id, file_id=uploaded.id)
+        assert error_body(caught.value)["message"] == f"Vector store '{store.id}' has expired."
+
+
+@pytest.mark.parametrize(
+    "call, param",
+    [
+        (lambda c, vs: c.vector_stores.retrieve("asst_wrongkind"), "vector_store_id"),
+        (lambda c, vs: c.beta.assistants.retrieve("vs_wrongkind"), "assistant_id"),
+        (lambda c, vs: c.vector_stores.file_batches.retrieve("batch_x", vector_store_id=vs), "batch_id"),
+    ],
+)
+def test_ids_of_the_wrong_kind_are_400(client, call, param):
+    store = client.vector_stores.create()
+    with pytest.raises(openai.BadRequestError) as caught:
+        call(client, store.id)
+    error = error_body(caught.value)
+    assert (error["param"], error["code"]) == (param, "invalid_value")
+    assert "Expected an ID that begins with" in error["message"]

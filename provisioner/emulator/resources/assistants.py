@@ -18,6 +18,7 @@ from ..routing import App, Request, Router, new_id
 from ..validation import (
     array,
     expect_type,
+    id_prefix,
     integer_in_range,
     metadata,
     number_in_range,
@@ -309,6 +310,7 @@ def _response_format(value: Any) -> Any:
 
 
 def _get_assistant(app: App, assistant_id: str) -> dict[str, Any]:
+    id_prefix(assistant_id, "assistant_id", "asst")
     row = app.store.get(ASSISTANT, assistant_id)
     if row is None:
         raise not_found(f"No assistant found with id '{assistant_id}'.")

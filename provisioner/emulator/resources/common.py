@@ -11,6 +11,7 @@ from typing import Any
 from .. import indexing
 from ..errors import invalid, not_found
 from ..routing import App
+from ..validation import id_prefix
 
 FILE = "file"
 VECTOR_STORE = "vector_store"
@@ -31,9 +32,18 @@ def get_file(app: App, file_id: str) -> dict[str, Any]:
 
 
 def get_vector_store(app: App, vector_store_id: str) -> dict[str, Any]:
+    id_prefix(vector_store_id, "vector_store_id", "vs")
     row = app.store.get(VECTOR_STORE, vector_store_id)
     if row is None:
         raise not_found(f"No vector store found with id '{vector_store_id}'.")
+    return row
+
+
+def get_writable_vector_store(app: App, vector_store_id: str) -> dict[str, Any]:
+    """A store that may receive files: expired stores refuse them."""
+    row = get_vector_store(app, vector_store_id)
+    if vector_store_view(app, row)["status"] == "expired":
+        raise invalid(f"Vector store '{vector_store_id}' has expired.", param="vector_store_id")
     return row
 
 

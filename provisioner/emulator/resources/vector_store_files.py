@@ -13,7 +13,7 @@ from .. import indexing
 from ..errors import invalid, not_found
 from ..pagination import paginate, parse_list_params
 from ..routing import App, Request, Response, Router, new_id
-from ..validation import array, attributes, chunking_strategy, expect_type, one_of, reject_unknown, require
+from ..validation import id_prefix, array, attributes, chunking_strategy, expect_type, one_of, reject_unknown, require
 from .common import (
     BATCH,
     FILE,
@@ -21,6 +21,7 @@ from .common import (
     batch_files,
     batch_view,
     get_vector_store,
+    get_writable_vector_store,
 )
 
 STATUSES = ["in_progress", "completed", "failed", "cancelled"]
@@ -73,7 +74,7 @@ def create_vector_store_file(app: App, request: Request) -> Response:
     strategy = chunking_strategy(body.get("chunking_strategy"))
     attrs = attributes(body.get("attributes"))
     with app.store.transaction():
-        get_vector_store(app, vector_store_id)
+        get_writable_vector_store(app, vector_store_id)
         file_row = app.store.get(FILE, file_id)
         if file_row is None:
             raise invalid(f"No file found with id '{file_id}'.", param="file_id", code="file_not_found")
@@ -135,6 +136,7 @@ def delete_vector_store_file(app: App, request: Request) -> dict[str, Any]:
 
 def _get_batch(app: App, vector_store_id: str, batch_id: str) -> dict[str, Any]:
     get_vector_store(app, vector_store_id)
+    id_prefix(batch_id, "batch_id", "vsfb")
     row = app.store.get(BATCH, batch_id, parent=vector_store_id)
     if row is None:
         raise not_found(f"No file batch found with id '{batch_id}' in vector store '{vector_store_id}'.")
@@ -179,7 +181,7 @@ def create_batch(app: App, request: Request) -> Response:
             )
     batch_id = new_id("vsfb_", 32)
     with app.store.transaction():
-        get_vector_store(app, vector_store_id)
+        get_writable_vector_store(app, vector_store_id)
         for file_id, param, _, _ in entries:
             if app.store.get(FILE, file_id) is None:
                 raise invalid(f"No file found with id '{file_id}'.", param=param, code="file_not_found")
