@@ -116,9 +116,10 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool) -> Plan:
 def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], state_path: Path | None) -> None:
     """Check stack files without calling the API."""
     stack = _load(path, variables, var_files)
-    counts = {"files": len(stack.local_files), "vector stores": len(stack.vector_stores),
-              "functions": len(stack.functions), "assistants": len(stack.assistants)}
-    click.echo(f"Stack {stack.name} is valid: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
+    counts = {"file": len(stack.local_files), "vector store": len(stack.vector_stores),
+              "function": len(stack.functions), "assistant": len(stack.assistants)}
+    click.echo(f"Stack {stack.name} is valid: "
+               + ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".")
 
 
 @cli.command()

@@ -13,11 +13,14 @@ from typing import Any, TextIO
 import click
 
 from provisioner.applier import ApplyResult, Event
+from provisioner.diff import field_path
+from provisioner.errors import display_path
 from provisioner.plan import Action, Change, FieldChange, Plan, referenced_address
 from provisioner.state.model import State
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 MAX_VALUE_CHARS = 120
+LEAF_DEPTH = 4  # deeper values (e.g. a function's JSON Schema) print as one JSON value
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.REPLACE: "magenta",
           Action.DELETE: "red", Action.ADOPT: "cyan", Action.NOOP: None}
 VERBS = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
@@ -42,6 +45,19 @@ def _placeholders(value: Any) -> Any:
     return KNOWN_AFTER_APPLY if referenced_address(value) else value
 
 
+def _leaves(value: Any, path: tuple = (), depth: int = 0) -> list[tuple[str, Any]]:
+    """Nested attributes as (path, value) rows, so a new resource reads field by field."""
+    if isinstance(value, dict) and value and depth < LEAF_DEPTH:
+        return [row for key, item in value.items() for row in _leaves(item, (*path, key), depth + 1)]
+    if isinstance(value, list) and value and depth < LEAF_DEPTH:
+        return [row for i, item in enumerate(value) for row in _leaves(item, (*path, i), depth + 1)]
+    if value in (None, {}, []):
+        return []
+    if path and path[-1] == "path" and isinstance(value, str):
+        value = display_path(value)
+    return [(field_path(path), value)]
+
+
 def _paint(text: str, color: str | None, enabled: bool, bold: bool = False) -> str:
     return click.style(text, fg=color, bold=bold) if enabled and (color or bold) else text
 
@@ -63,9 +79,8 @@ def _change_lines(change: Change, color: bool) -> list[str]:
         lines.append(f"  # ({change.reason})")
     lines.append(f"{_paint(change.action.symbol.rjust(3), tint, color)} {change.address}{ident}")
     if change.action is Action.CREATE and change.after:
-        for key, value in change.after.items():
-            if value not in (None, {}, []):
-                lines.append(f"      {_paint('+', 'green', color)} {key} = {_value(value)}")
+        for path, value in _leaves(change.after):
+            lines.append(f"      {_paint('+', 'green', color)} {path} = {_value(value)}")
     elif change.action is not Action.DELETE:
         lines.extend(_field_line(row, color) for row in change.diff)
     return lines
