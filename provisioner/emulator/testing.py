@@ -47,11 +47,16 @@ class EmulatorProcess:
     """A running emulator subprocess; `base_url` ends in `/v1`."""
 
     def __init__(
-        self, switches: dict[str, Any], startup_timeout: float = 20.0, env: dict[str, str] | None = None
+        self,
+        switches: dict[str, Any],
+        startup_timeout: float = 20.0,
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
     ) -> None:
         self._switches = dict(switches)
         self._env = dict(env or {})
-        if "db_path" not in self._switches and not self._switches.get("in_memory"):
+        self._cwd = cwd
+        if "db_path" not in self._switches and "in_memory" not in self._switches:
             self._switches["in_memory"] = True
         self._timeout = startup_timeout
         self.api_key = DEFAULT_API_KEY if not switches.get("api_key") else str(switches["api_key"])
@@ -78,6 +83,7 @@ class EmulatorProcess:
             stdin=subprocess.DEVNULL,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **self._env},
+            cwd=self._cwd,
         )
         line_holder: list[str] = []
         reader = threading.Thread(target=lambda: line_holder.append(self._process.stdout.readline()), daemon=True)
@@ -137,13 +143,16 @@ class EmulatorProcess:
 
 
 @contextlib.contextmanager
-def running_emulator(*, env: dict[str, str] | None = None, **switches: Any) -> Iterator[EmulatorProcess]:
+def running_emulator(
+    *, env: dict[str, str] | None = None, cwd: str | None = None, **switches: Any
+) -> Iterator[EmulatorProcess]:
     """Start `python -m provisioner.emulator --port 0 ...` with CLI switches as keywords.
 
-    Defaults to an in-memory database; pass `db_path=...` to persist (and `restart()`).
+    Defaults to an in-memory database; pass `db_path=...` to persist (and `restart()`), or
+    `in_memory=False` for the CLI's default `state/emulator.sqlite3` under `cwd`.
     `env` adds environment variables (e.g. PROVISIONER_EMULATOR_ASSISTANTS_API=off).
     """
-    process = EmulatorProcess(switches, env=env)
+    process = EmulatorProcess(switches, env=env, cwd=cwd)
     try:
         yield process
     finally:

@@ -52,7 +52,8 @@ def create_vector_store_from(app: App, body: dict[str, Any], prefix: str = "") -
         "object": "vector_store",
         "created_at": now,
         "name": name if name is not None else "",
-        "description": description,
+        # Accepted on create but absent from OpenAI's VectorStoreObject, so never echoed.
+        "_description": description,
         "usage_bytes": 0,
         "file_counts": {},
         "status": "completed",
