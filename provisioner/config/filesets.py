@@ -29,7 +29,9 @@ def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
     try:
         info = path.stat()
     except FileNotFoundError:
-        diags.add(f"file not found: {shown}", where, hint="paths are relative to the stack file that names them")
+        hint = ("a files: entry is one file; use file_sets: with include: for a pattern" if glob.has_magic(str(path))
+                else "paths are relative to the stack file that names them")
+        diags.add(f"file not found: {shown}", where, hint=hint)
         return None
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
         diags.add(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}", where)

@@ -109,7 +109,13 @@ class Interpolator:
             elif m.group(1) is None:
                 self.diags.add(f'unterminated "${{" in "{text}"', where, hint='close it with "}", or write "$${" for a literal "${"')
             else:
-                out.append(_as_text(self._lookup(m.group(1).strip(), where)))
+                value = self._lookup(m.group(1).strip(), where)
+                if isinstance(value, (dict, list)):
+                    self.diags.add(f"${{{m.group(1).strip()}}} is a {'map' if isinstance(value, dict) else 'list'} "
+                                   "and cannot be part of a text", where,
+                                   hint="use it as the whole value to keep its structure")
+                    value = ""
+                out.append(_as_text(value))
         out.append(text[last:])
         return "".join(out)
 

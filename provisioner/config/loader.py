@@ -286,10 +286,11 @@ class _Loader:
                 continue
             if spec.parameters_file is not None:
                 parameters = self._schema_file(spec.parameters_file, self._base("functions", key),
-                                               path + ("parameters_file",), what, spec.strict)
+                                               path + ("parameters_file",), what, spec.strict, object_root=True)
             elif spec.parameters is not None:
                 parameters = spec.parameters
-                check_schema(parameters, spec.strict, what, self._locate_in(path + ("parameters",)), self.diags)
+                check_schema(parameters, spec.strict, what, self._locate_in(path + ("parameters",)), self.diags,
+                             object_root=True)
             else:
                 parameters = dict(EMPTY_PARAMETERS)
                 if spec.strict:
@@ -304,7 +305,8 @@ class _Loader:
     def _locate_in(self, prefix: Path_):
         return lambda p: self.smap.key(prefix + p) if p else self.smap.value(prefix)
 
-    def _schema_file(self, relative: str, base: Path, path: Path_, what: str, strict: bool) -> dict[str, Any] | None:
+    def _schema_file(self, relative: str, base: Path, path: Path_, what: str, strict: bool,
+                     object_root: bool = False) -> dict[str, Any] | None:
         where = self.smap.value(path)
         file = (base / relative).absolute()
         if file.suffix not in SCHEMA_SUFFIXES:
@@ -319,7 +321,7 @@ class _Loader:
             return None
         schema, fsmap = parsed
         check_schema(schema, strict, f"{what} (from {relative})",
-                     lambda p: fsmap.key(p) if p else fsmap.value(()), self.diags)
+                     lambda p: fsmap.key(p) if p else fsmap.value(()), self.diags, object_root)
         return schema if isinstance(schema, dict) else None
 
     # ---- assistants ------------------------------------------------------------------------

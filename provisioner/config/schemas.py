@@ -33,15 +33,26 @@ MAX_DEPTH = 10
 MAX_PROPERTIES = 5000
 MAX_ENUM_VALUES = 1000
 MAX_NAME_CHARS = 120_000
+# a single string enum with more than this many values has its own, smaller character budget
+LARGE_ENUM_VALUES = 250
+MAX_LARGE_ENUM_CHARS = 15_000
 
 EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
 
-def check_schema(schema: Any, strict: bool, what: str, locate: Locate, diags: DiagnosticCollector) -> None:
-    """Report every way `schema` is not valid JSON Schema, or not strict-mode ready when `strict`."""
+def check_schema(schema: Any, strict: bool, what: str, locate: Locate, diags: DiagnosticCollector,
+                 object_root: bool = False) -> None:
+    """Report every way `schema` is not valid JSON Schema, or not strict-mode ready when `strict`.
+
+    `object_root`: the schema describes named arguments (function parameters), so its root must be
+    an object even when not strict.
+    """
     if not isinstance(schema, dict):
         diags.add(f"{what} must be a JSON Schema object (a map), not {type(schema).__name__}", locate(()))
         return
+    if object_root and not strict and schema.get("type") != "object":
+        diags.add(f'{what} must have type "object" at the root, not {schema.get("type")!r}',
+                  locate(("type",) if "type" in schema else ()), hint="a function's arguments are named properties")
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
     invalid = sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path)))
     for err in invalid:
@@ -113,9 +124,17 @@ class _StrictCheck:
             for name, sub in (schema.get(defs) or {}).items():
                 self.totals.name_chars += len(name)
                 self.node(sub, path + (defs, name), depth)
-        for value in schema.get("enum") or []:
-            self.totals.enum_values += 1
-            self.totals.name_chars += len(str(value))
+        enum = schema.get("enum") or []
+        self.totals.enum_values += len(enum)
+        enum_chars = sum(len(str(value)) for value in enum)
+        self.totals.name_chars += enum_chars
+        if len(enum) > LARGE_ENUM_VALUES and enum_chars > MAX_LARGE_ENUM_CHARS:
+            self.error(f"an enum of {len(enum)} values may hold at most {MAX_LARGE_ENUM_CHARS} characters, "
+                       f"not {enum_chars}", path + ("enum",))
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            self.error(f'$ref "{ref}" points outside the schema; only local references ("#/$defs/...") work',
+                       path + ("$ref",))
         if "const" in schema:
             self.totals.name_chars += len(str(schema["const"]))
 

@@ -71,7 +71,9 @@ class Validator:
             if walk not in keep or any(walk.path[:len(q)] == q for q in self.quiet):
                 continue
             message, hint, on_key = _describe(err, walk)
-            where = self.smap.key(walk.path) if on_key else self.smap.value(walk.path)
+            # a missing key has no place of its own: point at the key of the entry it belongs under
+            path = walk.path[:-1] if err["type"] == "missing" else walk.path
+            where = self.smap.key(path) if on_key else self.smap.value(path)
             self.diags.add(message, where, hint)
 
 
@@ -192,7 +194,7 @@ def _describe(err: dict[str, Any], w: _Walk) -> tuple[str, str | None, bool]:
         fields = _field_names(w.owner) if w.owner else []
         return f'unknown key "{name}" in {parent}', _unknown_key_hint(w.path, fields), True
     if kind == "missing":
-        return f'missing required key "{name}" in {parent}', None, False
+        return f'missing required key "{name}" in {parent}', None, True
     if w.dict_key and kind == "string_too_long":
         return f'key "{name}" in {parent} is too long: at most {ctx.get("max_length")} characters', None, True
     if kind == "literal_error":

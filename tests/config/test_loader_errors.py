@@ -33,7 +33,7 @@ CASES = [
               policy:
                 purpose: assistants
         """},
-        ['stack.yaml:4:5: missing required key "path" in files.policy'],
+        ['stack.yaml:3:3: missing required key "path" in files.policy'],
     ),
     (
         "bad literal with did-you-mean",
@@ -179,6 +179,15 @@ CASES = [
               policy: {path: nowhere.md}
         """},
         ["stack.yaml:3:18: file not found:", "nowhere.md"],
+    ),
+    (
+        "glob in a files: path",
+        {"stack.yaml": """
+            stack: s
+            files:
+              docs: {path: "docs/*.md"}
+        """},
+        ["stack.yaml:3:16: file not found:", "use file_sets: with include: for a pattern"],
     ),
     (
         "empty file",

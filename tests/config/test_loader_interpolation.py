@@ -179,3 +179,14 @@ def test_broken_or_missing_var_file(tree, errors):
     text = errors(root / "stack.yaml", var_files=[root / "vars.yaml", root / "missing.yaml"])
     assert "vars.yaml:2:1: invalid YAML" in text
     assert "missing.yaml: cannot read" in text and "No such file or directory" in text
+
+
+def test_list_variable_inside_text(tree, errors):
+    text = errors(tree({"stack.yaml": """
+        stack: s
+        variables:
+          stores: {default: [kb]}
+        assistants:
+          a: {model: "m-${var.stores}"}
+    """}) / "stack.yaml")
+    assert "stack.yaml:5:14: ${var.stores} is a list and cannot be part of a text" in text

@@ -106,6 +106,24 @@ def test_strict_mode_violations(tree, errors, schema, fragments):
         assert fragment in text
 
 
+def test_function_parameters_need_an_object_root_even_when_not_strict(tree, errors):
+    text = errors(tree({"stack.yaml": function_stack("type: array\nitems: {type: string}", strict=False)}))
+    assert 'stack.yaml:6:7: parameters of function "f" must have type "object" at the root' in text
+
+
+def test_external_ref_and_large_enum_in_strict_mode(tree, errors):
+    schema = {"type": "object", "additionalProperties": False, "required": ["a", "b"], "properties": {
+        "a": {"$ref": "https://example.com/a.json"},
+        "b": {"type": "string", "enum": [f"value-{i:04d}-" + "x" * 60 for i in range(251)]},
+    }}
+    root = tree({"stack.yaml": "stack: s\nfunctions:\n  f: {strict: true, parameters_file: f.json}\n",
+                 "f.json": json.dumps(schema, indent=1)})
+    text = errors(root)
+    assert 'f.json:10:4: parameters of function "f" (from f.json) (strict): $ref "https://example.com/a.json" ' \
+           "points outside the schema" in text
+    assert "an enum of 251 values may hold at most 15000 characters" in text
+
+
 def nested(depth: int) -> dict:
     schema: dict = {"type": "string"}
     for _ in range(depth):
