@@ -20,18 +20,24 @@ def _edit(workspace: Path, old: str, new: str, file: str = "stack.yaml") -> None
     path.write_text(text.replace(old, new))
 
 
+def _line_of(workspace: Path, text: str) -> int:
+    lines = (workspace / STACK / "stack.yaml").read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text.strip() in line)
+
+
 @pytest.mark.parametrize("command", ["plan", "apply", "validate"])
 @pytest.mark.parametrize("old, new, expected", [
     ("    instructions_file: prompts/support.md", "    instrutions_file: prompts/support.md",
-     r'stack\.yaml:55:5: unknown key "instrutions_file" in assistants\.support\n  hint: did you mean "instructions_file"\?'),
+     r'stack\.yaml:{line}:5: unknown key "instrutions_file" in assistants\.support\n  hint: did you mean "instructions_file"\?'),
     ("vector_stores: [knowledge]", "vector_stores: [knowlege]",
-     r'stack\.yaml:66:25: unknown vector store "knowlege".*\n  hint: did you mean "knowledge"\?'),
+     r'stack\.yaml:{line}:25: unknown vector store "knowlege".*\n  hint: did you mean "knowledge"\?'),
     ("        function: open_ticket", "        function: open_tiket",
      r'stack\.yaml:\d+:\d+: .*"open_tiket".*\n  hint: did you mean "open_ticket"\?'),
 ])
 def test_bad_stack_gives_file_line_and_hint_and_changes_nothing(cli, workspace: Path, emulator, command, old, new,
                                                                expected):
     _edit(workspace, old, new)
+    expected = expected.replace("{line}", str(_line_of(workspace, new)))
     before = emulator.stats()
     args = [command, STACK] + (["--auto-approve"] if command == "apply" else [])
     result = cli(*args)
