@@ -20,7 +20,7 @@ from provisioner.config.interpolate import Declared, Interpolator, resolve_varia
 from provisioner.config.references import References
 from provisioner.config.schemas import EMPTY_PARAMETERS, check_schema
 from provisioner.config.spec import (
-    NAME_PATTERN, AssistantSpec, FileSetSpec, FileSpec, FunctionSpec, LocalFile,
+    NAME_PATTERN, AssistantSpec, FileSetSpec, FileSpec, FunctionSpec, LocalFile, Provider,
     ResolvedFunction, ResponseFormat, Stack, StackFile, Variable, VectorStoreSpec,
 )
 from provisioner.config.validation import Validator, dotted
@@ -178,6 +178,10 @@ class _Loader:
 
     def _interpolate(self, data: dict[str, Any], variables: Mapping[str, str] | None,
                      var_files: list[Path] | None, env: Mapping[str, str]) -> dict[str, Any]:
+        """Declared variables get their values; then every other section is interpolated.
+
+        Variable declarations may only use the environment, so their values never depend on each other.
+        """
         provider = data.get("provider")
         key_env = provider.get("api_key_env") if isinstance(provider, dict) else None
         secret_env = {"OPENAI_API_KEY"} | ({key_env} if isinstance(key_env, str) else set())
@@ -239,7 +243,7 @@ class _Loader:
             self.diags.add(f'provider.data only applies to kind "emulator", not "{provider.kind}"',
                            self.smap.key(("provider", "data")))
 
-    def _provider(self, top: StackFile):
+    def _provider(self, top: StackFile) -> Provider:
         provider = top.provider
         if provider.data is None:
             return provider

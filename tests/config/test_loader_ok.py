@@ -213,3 +213,20 @@ def test_yaml_anchors_and_merge_keys(tree):
     stack = load_stack(root)
     assert stack.assistants["other"].temperature == 0.2
     assert stack.assistants["other"].name == "Other"
+
+
+def test_loading_never_touches_the_network(tree, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load_stack opened a socket")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    stack = (GOOD.replace("kind: emulator", "kind: openai").replace("  data: .state/emulator.db\n", "")
+             .replace("  ping: {}", "  ping: {}\n  remote:\n    parameters:\n      type: object\n"
+                                    "      properties: {a: {$ref: 'https://example.com/a.json'}}"))
+    loaded = load_stack(tree({"stack.yaml": stack, **CONTENT}))
+    assert loaded.provider.kind == "openai"
+    assert "remote" in loaded.functions
