@@ -27,7 +27,7 @@ def _env(name: str) -> str:
 @click.option("--poll-after-ms", default=200, type=int, envvar=_env("POLL_AFTER_MS"), show_envvar=True, help="`openai-poll-after-ms` hint sent to the SDK's polling helpers.")
 @click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), envvar=_env("FAULT_RATE"), show_envvar=True, help="Share of /v1 requests that get an injected fault.")
 @click.option("--fault-seed", default=None, type=int, envvar=_env("FAULT_SEED"), show_envvar=True, help="Seed so fault sequences repeat.")
-@click.option("--fault-kinds", default=",".join(FAULT_KINDS), envvar=_env("FAULT_KINDS"), show_envvar=True, help="Comma-separated subset of 429,500,drop.")
+@click.option("--fault-kinds", default=",".join(FAULT_KINDS), envvar=_env("FAULT_KINDS"), show_envvar=True, help="Comma-separated subset of 429,500,drop,drop_after.")
 @click.option("--retry-after-ms", default=100, type=int, envvar=_env("RETRY_AFTER_MS"), show_envvar=True, help="Wait a 429 asks for (Retry-After rounds up to whole seconds).")
 @click.option("--assistants-api", type=click.Choice(["on", "off"]), default="on", envvar=_env("ASSISTANTS_API"), show_envvar=True, help="off answers /v1/assistants* like post-sunset OpenAI (404).")
 @click.option("--models", default=None, envvar=_env("MODELS"), show_envvar=True, help="Comma-separated model ids to serve (default: current OpenAI models).")

@@ -43,7 +43,10 @@ DEFAULT_MODELS: dict[str, int] = {
 
 DEFAULT_DB_PATH = os.path.join("state", "emulator.sqlite3")
 
+# Default kinds. "drop" closes the connection before handling; "drop_after" handles the
+# request (and stores its effects) and then closes without answering.
 FAULT_KINDS = ("429", "500", "drop")
+ALL_FAULT_KINDS = FAULT_KINDS + ("drop_after",)
 
 
 @dataclass
@@ -74,8 +77,8 @@ class EmulatorConfig:
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
             raise ValueError("fault_rate must be between 0 and 1")
-        unknown = set(self.fault_kinds) - set(FAULT_KINDS)
+        unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
         if unknown:
-            raise ValueError(f"unknown fault kinds: {sorted(unknown)}; known: {list(FAULT_KINDS)}")
+            raise ValueError(f"unknown fault kinds: {sorted(unknown)}; known: {list(ALL_FAULT_KINDS)}")
         if not self.models:
             raise ValueError("at least one model must be configured")

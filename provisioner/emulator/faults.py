@@ -9,20 +9,43 @@ from __future__ import annotations
 import random
 import threading
 
-from .config import EmulatorConfig
+from .config import ALL_FAULT_KINDS, EmulatorConfig
 
 
 class FaultInjector:
     def __init__(self, config: EmulatorConfig) -> None:
         self._rate = config.fault_rate
         self._kinds = list(config.fault_kinds)
+        self._seed = config.fault_seed
         # One generator consumed in request order: the same seed and the same sequential
         # client give the same faults on every run.
         self._random = random.Random(config.fault_seed)
         self._lock = threading.Lock()
 
+    def configure(self, rate: float | None = None, kinds: list[str] | None = None, seed: object = ...) -> None:
+        """Change faults at run time (POST /_emulator/faults); a given seed restarts the sequence."""
+        with self._lock:
+            if rate is not None:
+                rate = float(rate)
+                if not 0.0 <= rate <= 1.0:
+                    raise ValueError("rate must be between 0 and 1")
+                self._rate = rate
+            if kinds is not None:
+                kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+                unknown = set(kinds) - set(ALL_FAULT_KINDS)
+                if unknown:
+                    raise ValueError(f"unknown fault kinds {sorted(unknown)}")
+                self._kinds = kinds
+            if seed is not ...:
+                self._seed = seed
+                self._random = random.Random(seed)
+
+    def settings(self) -> dict[str, object]:
+        with self._lock:
+            return {"rate": self._rate, "kinds": list(self._kinds), "seed": self._seed}
+
     def next_fault(self) -> str | None:
-        """None for a normal answer, else one of "429", "500", "drop"."""
+        """None for a normal answer, else one of ALL_FAULT_KINDS."""
         if self._rate <= 0 or not self._kinds:
             return None
         with self._lock:

@@ -133,10 +133,11 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.server.faults.next_fault()
         if fault:
             self.server.counter.add_fault(fault)
-            if fault == "drop":
-                # No status line at all: the client sees the connection close mid-request.
-                self.close_connection = True
-                return
+        if fault == "drop":
+            # No status line at all: the client sees the connection close mid-request.
+            self.close_connection = True
+            return
+        if fault in ("429", "500"):
             error = errors.rate_limited(config.retry_after_ms) if fault == "429" else errors.server_error()
             self._send_error(error, started)
             return
@@ -158,11 +159,15 @@ class _Handler(BaseHTTPRequestHandler):
             result = handler(self.server.app, request)
             response = result if isinstance(result, Response) else Response(body=result)
         except ApiError as error:
-            self._send_error(error, started)
-            return
+            response = Response(body=error.body(), status=error.status, headers=error.headers)
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            self._send_error(errors.server_error(), started)
+            error = errors.server_error()
+            response = Response(body=error.body(), status=error.status)
+        if fault == "drop_after":
+            # The work is done and stored, but the answer is lost: what a client sees when a
+            # connection dies after the server committed (e.g. a create it must later adopt).
+            self.close_connection = True
             return
         self._send(response, started)
 
@@ -186,6 +191,17 @@ class _Handler(BaseHTTPRequestHandler):
             return Response(body=counter.snapshot())
         if path == "/_emulator/health" and self.command == "GET":
             return Response(body={"status": "ok"})
+        if path == "/_emulator/faults" and self.command == "POST":
+            try:
+                settings = json.loads(self._body or b"{}")
+                self.server.faults.configure(
+                    rate=settings.get("rate"), kinds=settings.get("kinds"), seed=settings.get("seed", ...)
+                )
+            except (ValueError, TypeError, AttributeError) as exc:
+                return Response(body=errors.invalid(f"Invalid fault settings: {exc}").body(), status=400)
+            return Response(body=self.server.faults.settings())
+        if path == "/_emulator/faults" and self.command == "GET":
+            return Response(body=self.server.faults.settings())
         if path == "/_emulator/clock/advance" and self.command == "POST":
             try:
                 seconds = float(json.loads(self._body or b"{}").get("seconds", 0))

@@ -128,6 +128,12 @@ class EmulatorProcess:
     def reset_stats(self) -> dict[str, Any]:
         return self._control("POST", "/_emulator/stats/reset")
 
+    def set_faults(self, rate: float | None = None, kinds: list[str] | str | None = None, **seed: Any) -> dict[str, Any]:
+        """Change fault injection at run time; pass seed=N to restart the seeded sequence."""
+        body: dict[str, Any] = {key: value for key, value in (("rate", rate), ("kinds", kinds)) if value is not None}
+        body.update(seed)
+        return self._control("POST", "/_emulator/faults", body)
+
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the emulator's clock forward (indexing, expiry); lost on restart."""
         return self._control("POST", "/_emulator/clock/advance", {"seconds": seconds})

@@ -161,3 +161,24 @@ def test_in_process_starter(tmp_path):
         assert [f.id for f in client.files.list()] == [uploaded.id]
     finally:
         again.stop()
+
+
+def test_drop_after_commits_the_work_but_loses_the_answer():
+    with running_emulator(fault_rate=1.0, fault_kinds="drop_after") as emulator:
+        client = emulator.client(max_retries=0)
+        with pytest.raises(openai.APIConnectionError):
+            client.vector_stores.create(name="orphan")
+        emulator.set_faults(rate=0)
+        names = [store.name for store in client.vector_stores.list()]
+        assert names == ["orphan"]
+
+
+def test_faults_can_be_switched_at_run_time(emulator, client):
+    try:
+        assert emulator.set_faults(rate=1.0, kinds=["500"], seed=1) == {"rate": 1.0, "kinds": ["500"], "seed": 1}
+        with pytest.raises(openai.InternalServerError) as caught:
+            emulator.client(max_retries=0).models.list()
+        assert error_body(caught.value)["type"] == "server_error"
+    finally:
+        emulator.set_faults(rate=0.0)
+    assert client.models.list().data
