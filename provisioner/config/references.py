@@ -2,7 +2,8 @@
 
 Owns the checks that need more than one resource at a time: tool -> function, tool resources
 -> files and vector stores, vector store -> files and file sets, tool resources without their
-tool, static chunking overlap, reserved metadata keys. It must not read files or change specs.
+tool; and the API's limits that one field's type cannot say: static chunking overlap, reserved
+and counted metadata keys, vector store file attributes. It must not read files or change specs.
 """
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from provisioner.config.spec import AssistantSpec, FunctionTool, VectorStoreSpec
 from provisioner.config.yaml_source import Path_, SourceMap
 from provisioner.errors import DiagnosticCollector
 
-# the tool marks what it manages with metadata keys under this prefix
+# the tool marks what it manages with metadata keys under this prefix (resources/base.ownership)
 RESERVED_METADATA_PREFIX = "provisioner:"
+# the API takes 16 metadata pairs; ownership uses two of them (stack and address)
+MAX_USER_METADATA = 16 - 2
+MAX_ATTRIBUTES = 16
+MAX_ATTRIBUTE_TEXT = 512
 _NOUNS = {"files": "file", "file_sets": "file set", "vector_stores": "vector store", "functions": "function"}
 
 
@@ -45,7 +50,21 @@ class References:
         self.diags.add(f'unknown {noun} "{value}": expected a name under `{group}:`{also}',
                        self.smap.value(path), hint)
 
+    def _attributes(self, attributes: Mapping[str, object], path: Path_) -> None:
+        if len(attributes) > MAX_ATTRIBUTES:
+            self.diags.add(f"{len(attributes)} attributes; a vector store file takes at most {MAX_ATTRIBUTES}",
+                           self.smap.key(path))
+        for key, value in attributes.items():
+            if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_TEXT:
+                self.diags.add(f'attribute "{key}" is {len(value)} characters long; at most {MAX_ATTRIBUTE_TEXT}',
+                               self.smap.value(path + (key,)))
+
     def _metadata(self, metadata: Mapping[str, str], path: Path_) -> None:
+        if len(metadata) > MAX_USER_METADATA:
+            self.diags.add(f"{len(metadata)} metadata keys; at most {MAX_USER_METADATA} are allowed",
+                           self.smap.key(path),
+                           hint="the API takes 16 and the provisioner keeps 2 for ownership (provisioner:stack, "
+                                "provisioner:address)")
         for key in metadata:
             if key.startswith(RESERVED_METADATA_PREFIX):
                 self.diags.add(f'metadata key "{key}" is reserved: keys starting with "{RESERVED_METADATA_PREFIX}" '
@@ -53,15 +72,21 @@ class References:
 
     def vector_store(self, name: str, vs: VectorStoreSpec) -> None:
         base: Path_ = ("vector_stores", name)
-        for i, entry in enumerate(vs.files):
-            is_plain = isinstance(entry, str)
-            value = entry if is_plain else entry.file
-            self._ref(value, base + ("files", i) + (() if is_plain else ("file",)), "files", self.files, "file-")
-        for i, entry in enumerate(vs.file_sets):
-            is_plain = isinstance(entry, str)
-            value = entry if is_plain else entry.file_set
-            self._ref(value, base + ("file_sets", i) + (() if is_plain else ("file_set",)), "file_sets",
-                      self.file_sets, None)
+        for group, key, raw_prefix, names in (("files", "file", "file-", self.files),
+                                              ("file_sets", "file_set", None, self.file_sets)):
+            listed: set[str] = set()
+            for i, entry in enumerate(getattr(vs, group)):
+                is_plain = isinstance(entry, str)
+                value = entry if is_plain else getattr(entry, key)
+                path = base + (group, i) + (() if is_plain else (key,))
+                self._ref(value, path, group, names, raw_prefix)
+                if value in listed:
+                    # members are keyed by file: a second listing would silently replace the first
+                    self.diags.add(f'{_NOUNS[group]} "{value}" is listed twice in vector_stores.{name}',
+                                   self.smap.value(path), hint="list it once, with all its attributes")
+                listed.add(value)
+                if not is_plain:
+                    self._attributes(entry.attributes, base + (group, i, "attributes"))
         self._metadata(vs.metadata, base + ("metadata",))
         chunking = vs.chunking_strategy
         if chunking is None:

@@ -82,6 +82,26 @@ vector_stores:
     file_sets: [{file_set: doc}]
 """, ['body.yaml:3:13: unknown file "policyy"', 'body.yaml:4:28: unknown file set "doc"',
       'did you mean "docs"?']),
+    ("""
+vector_stores:
+  kb2:
+    files: [policy, {file: policy, attributes: {lang: en}}]
+    file_sets: [docs, docs]
+""", ['body.yaml:3:28: file "policy" is listed twice in vector_stores.kb2',
+      'body.yaml:4:23: file set "docs" is listed twice in vector_stores.kb2']),
+    ("""
+vector_stores:
+  kb2:
+    files:
+      - file: policy
+        attributes: {note: "%s"}
+""" % ("x" * 513), ['body.yaml:5:28: attribute "note" is 513 characters long; at most 512']),
+    ("""
+vector_stores:
+  kb2:
+    metadata: {%s}
+""" % ", ".join(f"k{i}: v" for i in range(15)), ["body.yaml:3:5: 15 metadata keys; at most 14 are allowed",
+                                                  "keeps 2 for ownership"]),
 ])
 def test_reference_errors(tree, errors, body, fragments):
     text = errors(tree(stack(body)))
