@@ -73,6 +73,11 @@ def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path,
     members = []
     for path in paths:
         key = _key(path, root)
+        if '"' in key:
+            # the key is quoted inside the address (file_sets.docs["..."]), so it cannot hold a quote
+            diags.add(f'file set "{name}" matches {key}, whose name has a double quote', where,
+                      hint="rename the file, or add it to exclude:")
+            continue
         member = local_file(f'file_sets.{name}["{key}"]', path, path.name, spec.purpose, where, diags)
         if member:
             members.append(member)

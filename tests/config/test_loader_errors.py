@@ -210,6 +210,15 @@ CASES = [
         ['stack.yaml:4:14: file set "docs" matches no file'],
     ),
     (
+        "file set member whose name has a double quote",
+        {"stack.yaml": """
+            stack: s
+            file_sets:
+              docs: {include: ["docs/*"]}
+        """, 'docs/say "hi".md': "hi", "docs/ok.md": "ok"},
+        ['stack.yaml:3:19: file set "docs" matches docs/say "hi".md, whose name has a double quote'],
+    ),
+    (
         "missing instructions file",
         {"stack.yaml": """
             stack: s

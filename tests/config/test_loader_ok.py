@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from provisioner.addresses import ResourceAddress
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import ResponseFormat
 
@@ -81,6 +82,8 @@ def test_good_stack_loads_with_addresses_hashes_and_members(tree):
         'file_sets.docs["docs/top.md"]',
         'file_sets.docs["notes.txt"]',
     ]}
+    for address, local in stack.local_files.items():
+        assert str(ResourceAddress.parse(address)) == address == local.address
     intro = stack.local_files['file_sets.docs["docs/guide/intro.md"]']
     assert intro.filename == "intro.md"
     assert intro.purpose == "user_data"
