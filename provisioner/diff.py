@@ -5,6 +5,7 @@ the caller says which top-level fields force replacement.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterable
 
@@ -24,7 +25,7 @@ def field_path(parts: Iterable[Any]) -> str:
         elif _IDENTIFIER.match(str(part)):
             text += f".{part}" if text else str(part)
         else:
-            text += f'["{part}"]'
+            text += f"[{json.dumps(str(part), ensure_ascii=False)}]"
     return text
 
 
