@@ -72,4 +72,8 @@ def emulator_command(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    serve_forever(config)
+    try:
+        serve_forever(config)
+    except OSError as exc:
+        # Typically the port is taken; say so in one line instead of a traceback.
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc

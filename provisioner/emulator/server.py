@@ -49,7 +49,11 @@ class EmulatorServer(ThreadingHTTPServer):
         register_all(self.router)
         self.faults = FaultInjector(config)
         self.counter = RequestCounter()
-        super().__init__((config.host, config.port), _Handler)
+        try:
+            super().__init__((config.host, config.port), _Handler)
+        except OSError:
+            self.store.close()
+            raise
 
     @property
     def base_url(self) -> str:

@@ -233,8 +233,34 @@ def test_limits_at_the_boundary_are_accepted(client, upload):
     assert len(created.tools) == 128 and len(created.metadata) == 16
 
 
+def test_beta_header_is_required(client):
+    # Plain POST without the SDK's `OpenAI-Beta: assistants=v2` header.
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.post("/assistants", body={"model": "gpt-4o"}, cast_to=object)
+    error = error_body(caught.value)
+    assert error["code"] == "invalid_beta"
+    assert "OpenAI-Beta: assistants=v2" in error["message"]
+
+
 def test_missing_model(client):
     with pytest.raises(openai.BadRequestError) as caught:
-        client.post("/assistants", body={"name": "x"}, cast_to=object)
+        client.post(
+            "/assistants", body={"name": "x"}, cast_to=object, options={"headers": {"OpenAI-Beta": "assistants=v2"}}
+        )
     error = error_body(caught.value)
     assert (error["param"], error["code"]) == ("model", "missing_required_parameter")
+
+
+def test_modify_tool_resources(client, upload):
+    first, second = client.vector_stores.create(), client.vector_stores.create()
+    created = client.beta.assistants.create(
+        model="gpt-4o", tools=[{"type": "file_search"}], tool_resources={"file_search": {"vector_store_ids": [first.id]}}
+    )
+    changed = client.beta.assistants.update(created.id, tool_resources={"file_search": {"vector_store_ids": [second.id]}})
+    assert changed.tool_resources.file_search.vector_store_ids == [second.id]
+    # Modify only takes existing vector stores; inline creation is a create-time feature.
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.beta.assistants.update(
+            created.id, tool_resources={"file_search": {"vector_stores": [{"file_ids": [upload().id]}]}}
+        )
+    assert error_body(caught.value)["code"] == "unknown_parameter"

@@ -48,3 +48,10 @@ def test_switches_from_environment(tmp_path):
     with running_emulator(in_memory=False, env=env) as emulator:
         assert [m.id for m in emulator.client().models.list()] == ["gpt-4o", "custom-model"]
     assert (tmp_path / "e.db").exists()
+
+
+def test_taken_port_is_a_one_line_error(emulator):
+    result = _run("--port", str(emulator.port), "--in-memory")
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{emulator.port}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ except creating the one vector store `tool_resources.file_search.vector_stores` 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import jsonschema
 
@@ -193,8 +193,11 @@ def _tools(value: Any) -> list[dict[str, Any]]:
     return [_tool(item, index) for index, item in enumerate(items)]
 
 
-def _tool_resources(app: App, value: Any, creating: list[dict[str, Any]]) -> dict[str, Any]:
-    """Validate references; vector stores to create inline are appended to `creating`."""
+def _tool_resources(app: App, value: Any, creating: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Validate references; vector stores to create inline are appended to `creating`.
+
+    `creating` is None on modify, where OpenAI accepts only existing vector store ids.
+    """
     if value is None:
         return {}
     expect_type(value, dict, "tool_resources")
@@ -211,7 +214,8 @@ def _tool_resources(app: App, value: Any, creating: list[dict[str, Any]]) -> dic
     search = value.get("file_search")
     if search is not None:
         expect_type(search, dict, "tool_resources.file_search")
-        reject_unknown(search, ["vector_store_ids", "vector_stores"], "tool_resources.file_search.")
+        allowed = ["vector_store_ids"] if creating is None else ["vector_store_ids", "vector_stores"]
+        reject_unknown(search, allowed, "tool_resources.file_search.")
         param = "tool_resources.file_search.vector_store_ids"
         ids = string_ids(search.get("vector_store_ids") or [], param, max_items=1)
         for index, vector_store_id in enumerate(ids):
@@ -233,6 +237,7 @@ def _tool_resources(app: App, value: Any, creating: list[dict[str, Any]]) -> dic
             prefix = f"tool_resources.file_search.vector_stores[{index}]."
             expect_type(spec, dict, prefix[:-1])
             reject_unknown(spec, ["file_ids", "chunking_strategy", "metadata"], prefix)
+            assert creating is not None
             creating.append({"spec": spec, "prefix": prefix})
         out["file_search"] = {"vector_store_ids": ids}
     return out
@@ -272,7 +277,7 @@ def _build(app: App, body: dict[str, Any], current: dict[str, Any] | None) -> di
         )
     creating: list[dict[str, Any]] = []
     if current is None or "tool_resources" in body:
-        resources = _tool_resources(app, body.get("tool_resources"), creating)
+        resources = _tool_resources(app, body.get("tool_resources"), creating if current is None else None)
         # On modify, each tool's resources are replaced only if that tool's key is sent.
         row["tool_resources"] = {**(row.get("tool_resources") or {}), **resources} if current else resources
     if creating:
@@ -351,9 +356,26 @@ def delete_assistant(app: App, request: Request) -> dict[str, Any]:
     return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}
 
 
+def _requires_beta_header(handler: Callable[[App, Request], Any]) -> Callable[[App, Request], Any]:
+    """The Assistants API answers only requests that opt in with `OpenAI-Beta: assistants=v2`
+    (the SDK sends it); anything else gets OpenAI's invalid_beta error."""
+
+    def checked(app: App, request: Request) -> Any:
+        betas = [part.strip() for part in request.headers.get("openai-beta", "").split(",")]
+        if "assistants=v2" not in betas:
+            raise invalid(
+                "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again "
+                "by setting the header 'OpenAI-Beta: assistants=v2'.",
+                code="invalid_beta",
+            )
+        return handler(app, request)
+
+    return checked
+
+
 def register(router: Router) -> None:
-    router.add("POST", "/v1/assistants", create_assistant)
-    router.add("GET", "/v1/assistants", list_assistants)
-    router.add("GET", "/v1/assistants/{assistant_id}", retrieve_assistant)
-    router.add("POST", "/v1/assistants/{assistant_id}", modify_assistant)
-    router.add("DELETE", "/v1/assistants/{assistant_id}", delete_assistant)
+    router.add("POST", "/v1/assistants", _requires_beta_header(create_assistant))
+    router.add("GET", "/v1/assistants", _requires_beta_header(list_assistants))
+    router.add("GET", "/v1/assistants/{assistant_id}", _requires_beta_header(retrieve_assistant))
+    router.add("POST", "/v1/assistants/{assistant_id}", _requires_beta_header(modify_assistant))
+    router.add("DELETE", "/v1/assistants/{assistant_id}", _requires_beta_header(delete_assistant))
