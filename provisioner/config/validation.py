@@ -102,13 +102,9 @@ def _without_unknown_keys(model: type[M], data: Any, exc: ValidationError) -> M 
 
 def _nest(prefix: Path_, data: Any) -> Any:
     """Errors are walked from the root model, so place the entry's data at `prefix` in an empty document."""
-    for part in reversed(prefix):
-        data = {part: data} if isinstance(part, str) else _list_with(part, data)
+    for key in reversed(prefix):  # entries sit under map keys only
+        data = {key: data}
     return data
-
-
-def _list_with(index: int, value: Any) -> list[Any]:
-    return [None] * index + [value]
 
 
 @dataclass(eq=False)

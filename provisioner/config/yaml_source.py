@@ -39,11 +39,12 @@ class SourceMap:
         """The key naming `path` (an error about a whole entry reads best at its key)."""
         return self.keys.get(path) or self.value(path)
 
-    def update(self, other: "SourceMap", prefix: Path_ = ()) -> None:
+    def update(self, other: "SourceMap") -> None:
+        """Add `other`'s marks; where both know a path, the first one (as merged first) stays."""
         for p, loc in other.keys.items():
-            self.keys.setdefault(prefix + p, loc)
+            self.keys.setdefault(p, loc)
         for p, loc in other.values.items():
-            self.values.setdefault(prefix + p, loc)
+            self.values.setdefault(p, loc)
 
 
 def mark_location(file: str, mark: yaml.Mark | None) -> SourceLocation:
