@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
+
+import pytest
 
 from provisioner.addresses import ResourceAddress
 from provisioner.config.loader import load_stack
@@ -233,3 +236,14 @@ def test_loading_never_touches_the_network(tree, monkeypatch):
     loaded = load_stack(tree({"stack.yaml": stack, **CONTENT}))
     assert loaded.provider.kind == "openai"
     assert "remote" in loaded.functions
+
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "stacks").glob("*/"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_stacks_load(example):
+    stack = load_stack(example)
+    for address, local in stack.local_files.items():
+        assert local.path.is_file() and local.size > 0
+        assert str(ResourceAddress.parse(address)) == address
