@@ -260,7 +260,7 @@ def show(path: Path, variables, var_files, state_path, as_json: bool) -> None:
     """Print the state: every resource the stack manages, with its live id."""
     stack = _load(path, variables, var_files)
     state = _states(stack.name, state_path).load()
-    click.echo(state.model_dump_json(indent=2) if as_json else render.state_text(state), nl=not as_json or True)
+    click.echo(state.model_dump_json(indent=2) if as_json else render.state_text(state).rstrip("\n"))
 
 
 @cli.command("force-unlock")
