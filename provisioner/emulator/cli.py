@@ -6,33 +6,73 @@ into an EmulatorConfig. Must not implement server behaviour.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import click
 
-from .config import DEFAULT_DB_PATH, DEFAULT_MODELS, ENV_PREFIX, FAULT_KINDS, EmulatorConfig
+from .config import ALL_FAULT_KINDS, DEFAULT_DB_PATH, DEFAULT_MODELS, ENV_PREFIX, FAULT_KINDS, EmulatorConfig
 from .server import serve_forever
 
 
-def _env(name: str) -> str:
-    return ENV_PREFIX + name
+def _option(*decls: str, env: str, **kwargs: Any) -> Callable[[Any], Any]:
+    """A click option that also reads PROVISIONER_EMULATOR_<env> and says so in --help."""
+    return click.option(*decls, envvar=ENV_PREFIX + env, show_envvar=True, **kwargs)
 
 
 @click.command(name="emulator", context_settings={"show_default": True})
-@click.option("--host", default="127.0.0.1", envvar=_env("HOST"), show_envvar=True, help="Address to bind.")
-@click.option("--port", default=8750, type=int, envvar=_env("PORT"), show_envvar=True, help="Port to bind; 0 picks a free one.")
-@click.option("--db", "db_path", default=DEFAULT_DB_PATH, envvar=_env("DB"), show_envvar=True, help="SQLite file that keeps every resource.")
-@click.option("--in-memory", is_flag=True, envvar=_env("IN_MEMORY"), show_envvar=True, help="Keep nothing on disk (for tests).")
-@click.option("--latency-ms", default=0.0, type=float, envvar=_env("LATENCY_MS"), show_envvar=True, help="Delay added to every /v1 request.")
-@click.option("--index-base-ms", default=300.0, type=float, envvar=_env("INDEX_BASE_MS"), show_envvar=True, help="Fixed part of the time a vector store file takes to index.")
-@click.option("--index-ms-per-kb", default=1.0, type=float, envvar=_env("INDEX_MS_PER_KB"), show_envvar=True, help="Indexing time per KiB of file.")
-@click.option("--poll-after-ms", default=200, type=int, envvar=_env("POLL_AFTER_MS"), show_envvar=True, help="`openai-poll-after-ms` hint sent to the SDK's polling helpers.")
-@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), envvar=_env("FAULT_RATE"), show_envvar=True, help="Share of /v1 requests that get an injected fault.")
-@click.option("--fault-seed", default=None, type=int, envvar=_env("FAULT_SEED"), show_envvar=True, help="Seed so fault sequences repeat.")
-@click.option("--fault-kinds", default=",".join(FAULT_KINDS), envvar=_env("FAULT_KINDS"), show_envvar=True, help="Comma-separated subset of 429,500,drop,drop_after.")
-@click.option("--retry-after-ms", default=100, type=int, envvar=_env("RETRY_AFTER_MS"), show_envvar=True, help="Wait a 429 asks for (Retry-After rounds up to whole seconds).")
-@click.option("--assistants-api", type=click.Choice(["on", "off"]), default="on", envvar=_env("ASSISTANTS_API"), show_envvar=True, help="off answers /v1/assistants* like post-sunset OpenAI (404).")
-@click.option("--models", default=None, envvar=_env("MODELS"), show_envvar=True, help="Comma-separated model ids to serve (default: current OpenAI models).")
-@click.option("--api-key", default=None, envvar=_env("API_KEY"), show_envvar=True, help="Accept only this bearer key (default: any non-empty key).", show_default=False)
-@click.option("--log-requests", is_flag=True, envvar=_env("LOG_REQUESTS"), show_envvar=True, help="Log request lines (never headers) to stderr.")
+@_option("--host", env="HOST", default="127.0.0.1", help="Address to bind.")
+@_option("--port", env="PORT", default=8750, type=int, help="Port to bind; 0 picks a free one.")
+@_option("--db", "db_path", env="DB", default=DEFAULT_DB_PATH, help="SQLite file that keeps every resource.")
+@_option("--in-memory", env="IN_MEMORY", is_flag=True, help="Keep nothing on disk (for tests).")
+@_option("--latency-ms", env="LATENCY_MS", default=0.0, type=float, help="Delay added to every /v1 request.")
+@_option(
+    "--index-base-ms", env="INDEX_BASE_MS", default=300.0, type=float, help="Fixed part of a file's indexing time."
+)
+@_option("--index-ms-per-kb", env="INDEX_MS_PER_KB", default=1.0, type=float, help="Indexing time per KiB of file.")
+@_option(
+    "--poll-after-ms",
+    env="POLL_AFTER_MS",
+    default=200,
+    type=int,
+    help="`openai-poll-after-ms` hint that paces the SDK's polling helpers.",
+)
+@_option(
+    "--fault-rate",
+    env="FAULT_RATE",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Share of /v1 requests that get an injected fault.",
+)
+@_option("--fault-seed", env="FAULT_SEED", default=None, type=int, help="Seed so fault sequences repeat.")
+@_option(
+    "--fault-kinds",
+    env="FAULT_KINDS",
+    default=",".join(FAULT_KINDS),
+    help="Comma-separated subset of " + ",".join(ALL_FAULT_KINDS) + ".",
+)
+@_option(
+    "--retry-after-ms",
+    env="RETRY_AFTER_MS",
+    default=100,
+    type=int,
+    help="Wait an injected 429 asks for (Retry-After rounds up to whole seconds).",
+)
+@_option(
+    "--assistants-api",
+    env="ASSISTANTS_API",
+    type=click.Choice(["on", "off"]),
+    default="on",
+    help="off answers /v1/assistants* like post-sunset OpenAI (404 Invalid URL).",
+)
+@_option("--models", env="MODELS", default=None, help="Comma-separated model ids (default: current OpenAI models).")
+@_option(
+    "--api-key",
+    env="API_KEY",
+    default=None,
+    show_default=False,
+    help="Accept only this bearer key (default: any non-empty key).",
+)
+@_option("--log-requests", env="LOG_REQUESTS", is_flag=True, help="Log request lines (never headers) to stderr.")
 def emulator_command(
     host: str,
     port: int,

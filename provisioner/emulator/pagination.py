@@ -32,7 +32,7 @@ def parse_list_params(
             limit = int(raw_limit)
         except ValueError:
             raise invalid(
-                f"Invalid type for 'limit': expected an integer, but got a string instead.",
+                "Invalid type for 'limit': expected an integer, but got a string instead.",
                 param="limit",
                 code="invalid_type",
             ) from None

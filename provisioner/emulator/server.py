@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import errors
+from . import control, errors
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultInjector, RequestCounter
@@ -124,9 +124,13 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         parts = urlsplit(self.path)
         path = parts.path.rstrip("/") or "/"
-        body = self._body = self._read_body()
+        body = self._read_body()
         if path.startswith("/_emulator"):
-            self._send(self._control(path), started)
+            server = self.server
+            response = control.handle(
+                self.command, path, body, app=server.app, counter=server.counter, faults=server.faults
+            )
+            self._send(response, started)
             return
         matched = self.server.router.match(self.command, path)
         route = f"{self.command} {matched[2]}" if matched else f"{self.command} (unknown route)"
@@ -184,36 +188,6 @@ class _Handler(BaseHTTPRequestHandler):
         expected = self.server.config.api_key
         if expected is not None and key != expected:
             raise errors.incorrect_api_key(key)
-
-    def _control(self, path: str) -> Response:
-        """Endpoints outside /v1 for tests and benchmarks; never counted, never faulted."""
-        counter = self.server.counter
-        if path == "/_emulator/stats" and self.command == "GET":
-            return Response(body=counter.snapshot())
-        if path == "/_emulator/stats/reset" and self.command == "POST":
-            counter.reset()
-            return Response(body=counter.snapshot())
-        if path == "/_emulator/health" and self.command == "GET":
-            return Response(body={"status": "ok"})
-        if path == "/_emulator/faults" and self.command == "POST":
-            try:
-                settings = json.loads(self._body or b"{}")
-                self.server.faults.configure(
-                    rate=settings.get("rate"), kinds=settings.get("kinds"), seed=settings.get("seed", ...)
-                )
-            except (ValueError, TypeError, AttributeError) as exc:
-                return Response(body=errors.invalid(f"Invalid fault settings: {exc}").body(), status=400)
-            return Response(body=self.server.faults.settings())
-        if path == "/_emulator/faults" and self.command == "GET":
-            return Response(body=self.server.faults.settings())
-        if path == "/_emulator/clock/advance" and self.command == "POST":
-            try:
-                seconds = float(json.loads(self._body or b"{}").get("seconds", 0))
-            except (ValueError, TypeError, AttributeError):
-                return Response(body=errors.invalid("Expected a JSON body like {\"seconds\": 60}.").body(), status=400)
-            self.server.app.offset += seconds
-            return Response(body={"now": int(self.server.app.now()), "offset_seconds": self.server.app.offset})
-        return Response(body=errors.invalid_url(self.command, path).body(), status=404)
 
 
 # --- starting it -------------------------------------------------------------------------

@@ -128,7 +128,9 @@ class EmulatorProcess:
     def reset_stats(self) -> dict[str, Any]:
         return self._control("POST", "/_emulator/stats/reset")
 
-    def set_faults(self, rate: float | None = None, kinds: list[str] | str | None = None, **seed: Any) -> dict[str, Any]:
+    def set_faults(
+        self, rate: float | None = None, kinds: list[str] | str | None = None, **seed: Any
+    ) -> dict[str, Any]:
         """Change fault injection at run time; pass seed=N to restart the seeded sequence."""
         body: dict[str, Any] = {key: value for key, value in (("rate", rate), ("kinds", kinds)) if value is not None}
         body.update(seed)

@@ -215,7 +215,8 @@ def chunking_strategy(value: Any, param: str = "chunking_strategy") -> dict[str,
     static = expect_type(require(value, "static", f"{param}."), dict, f"{param}.static")
     prefix = f"{param}.static."
     reject_unknown(static, ["max_chunk_size_tokens", "chunk_overlap_tokens"], prefix)
-    size = integer_in_range(require(static, "max_chunk_size_tokens", prefix), f"{prefix}max_chunk_size_tokens", 100, 4096)
+    size_param = f"{prefix}max_chunk_size_tokens"
+    size = integer_in_range(require(static, "max_chunk_size_tokens", prefix), size_param, 100, 4096)
     overlap = integer_in_range(require(static, "chunk_overlap_tokens", prefix), f"{prefix}chunk_overlap_tokens", 0)
     if overlap > size // 2:
         raise invalid(

@@ -181,7 +181,9 @@ def _tool(value: Any, index: int) -> dict[str, Any]:
     if strict is not None:
         expect_type(strict, bool, f"{prefix}strict")
     if function.get("parameters") is not None:
-        out["parameters"] = _json_schema(function["parameters"], bool(strict), f"{prefix}parameters", f"function '{name}'")
+        out["parameters"] = _json_schema(
+            function["parameters"], bool(strict), f"{prefix}parameters", f"function '{name}'"
+        )
     out["strict"] = bool(strict)
     return {"type": "function", "function": out}
 
@@ -293,7 +295,8 @@ def _response_format(value: Any) -> Any:
     if isinstance(value, str):
         one_of(value, "response_format", ["auto"])
     expect_type(value, dict, "response_format")
-    kind = one_of(require(value, "type", "response_format."), "response_format.type", ["text", "json_object", "json_schema"])
+    kinds = ["text", "json_object", "json_schema"]
+    kind = one_of(require(value, "type", "response_format."), "response_format.type", kinds)
     if kind != "json_schema":
         reject_unknown(value, ["type"], "response_format.")
         return {"type": kind}

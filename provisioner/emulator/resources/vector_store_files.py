@@ -13,7 +13,16 @@ from .. import indexing
 from ..errors import invalid, not_found
 from ..pagination import paginate, parse_list_params
 from ..routing import App, Request, Response, Router, new_id
-from ..validation import id_prefix, array, attributes, chunking_strategy, expect_type, one_of, reject_unknown, require
+from ..validation import (
+    array,
+    attributes,
+    chunking_strategy,
+    expect_type,
+    id_prefix,
+    one_of,
+    reject_unknown,
+    require,
+)
 from .common import (
     BATCH,
     FILE,
@@ -111,7 +120,9 @@ def update_vector_store_file(app: App, request: Request) -> dict[str, Any]:
     body = request.json()
     reject_unknown(body, ["attributes"])
     if "attributes" not in body:
-        raise invalid("Missing required parameter: 'attributes'.", param="attributes", code="missing_required_parameter")
+        raise invalid(
+            "Missing required parameter: 'attributes'.", param="attributes", code="missing_required_parameter"
+        )
     attrs = attributes(body["attributes"])
     with app.store.transaction():
         get_vector_store(app, vector_store_id)
