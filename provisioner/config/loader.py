@@ -61,8 +61,10 @@ def load_stack(path: Path, variables: dict[str, str] | None = None,
                var_files: list[Path] | None = None) -> Stack:
     """Load the stack file, or the directory of stack files, at `path`.
 
-    `variables` (from --var) win over `var_files` (from --var-file, later files winning), which
-    win over the defaults declared under `variables:`. Raises StackError with every problem found.
+    A directory means its own *.yaml and *.yml files (not subdirectories), merged in name order;
+    var files given in `var_files` are never read as stack files. `variables` (from --var) win
+    over `var_files` (from --var-file, later files winning), which win over the defaults declared
+    under `variables:`. Raises StackError with every problem found, in file order.
     """
     return _Loader(_SortedDiagnostics()).load(Path(path), variables, var_files, os.environ)
 
@@ -87,6 +89,7 @@ class _Loader:
 
         data = self._interpolate(data, variables, var_files, env)
         self._reject_secrets(data.get("provider"))
+        self._reject_key_value(data, env)
         top = self.validate(StackFile, {k: v for k, v in data.items() if k not in GROUPS}, ())
         specs = {group: self._entries(group, data.get(group)) for group in GROUPS if group != "variables"}
 
@@ -214,6 +217,19 @@ class _Loader:
             self.diags.add(f"{dotted(path)} looks like an API key: never write the key in the stack",
                            self.smap.value(path),
                            hint="set api_key_env to the name of the environment variable that holds the key")
+
+    def _reject_key_value(self, data: dict[str, Any], env: Mapping[str, str]) -> None:
+        """However it got there (another env var, a var file), the key's value must not be in the stack."""
+        provider = data.get("provider")
+        name = provider.get("api_key_env") if isinstance(provider, dict) else None
+        name = name if isinstance(name, str) else "OPENAI_API_KEY"
+        key = env.get(name, "")
+        if len(key) < 8:  # too short to tell from ordinary text
+            return
+        for path, text in _strings(data):
+            if key in text:
+                self.diags.add(f"{dotted(path)} contains the API key (the value of ${name})", self.smap.value(path),
+                               hint="the provider reads the key itself from the variable named by `api_key_env`")
 
     # ---- validate --------------------------------------------------------------------------
 
@@ -401,3 +417,14 @@ def _branch(smap: SourceMap, prefix: Path_) -> SourceMap:
     n = len(prefix)
     return SourceMap({p: loc for p, loc in smap.keys.items() if p[:n] == prefix},
                      {p: loc for p, loc in smap.values.items() if p[:n] == prefix})
+
+
+def _strings(data: Any, path: Path_ = ()):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, path + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, path + (i,))
+    elif isinstance(data, str):
+        yield path, data

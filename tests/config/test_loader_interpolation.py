@@ -190,3 +190,16 @@ def test_list_variable_inside_text(tree, errors):
           a: {model: "m-${var.stores}"}
     """}) / "stack.yaml")
     assert "stack.yaml:5:14: ${var.stores} is a list and cannot be part of a text" in text
+
+
+def test_api_key_value_never_lands_in_the_stack(tree, errors, monkeypatch):
+    monkeypatch.setenv("MY_KEY", "sk-test-0123456789abcdef")
+    monkeypatch.setenv("COPY_OF_KEY", "sk-test-0123456789abcdef")
+    root = tree({"stack.yaml": """
+        stack: s
+        provider: {kind: openai, api_key_env: MY_KEY}
+        assistants:
+          a: {model: m, description: "${env:COPY_OF_KEY}"}
+    """})
+    text = errors(root / "stack.yaml")
+    assert "stack.yaml:4:30: assistants.a.description contains the API key (the value of $MY_KEY)" in text
