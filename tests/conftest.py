@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import openai
 import pytest
@@ -23,3 +23,19 @@ def emulator() -> Iterator[EmulatorProcess]:
 @pytest.fixture
 def client(emulator: EmulatorProcess) -> openai.OpenAI:
     return openai.OpenAI(base_url=emulator.base_url, api_key=emulator.api_key, max_retries=2)
+
+
+@pytest.fixture
+def emulator_factory() -> Iterator[Callable[..., EmulatorProcess]]:
+    """Start extra, short-lived emulators with other switches, e.g. `emulator_factory(fault_rate=0.2)`;
+    each is stopped when the test ends."""
+    started: list[EmulatorProcess] = []
+
+    def start(**switches: object) -> EmulatorProcess:
+        process = EmulatorProcess({**FAST_SWITCHES, **switches})
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.close()

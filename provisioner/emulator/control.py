@@ -1,5 +1,6 @@
 """Endpoints outside /v1 (`/_emulator/...`) that tests and benchmarks use to observe and steer
-the emulator: the request counter, fault settings, the clock offset, a health check.
+the emulator: the request counter, fault settings, the clock offset, a wipe of all data,
+a health check.
 
 Owns their routes and JSON shapes. Must not be reachable under /v1, be counted, or be
 faulted: a benchmark reading the counter must not change what it counts.
@@ -42,6 +43,11 @@ def handle(
         except (ValueError, TypeError) as exc:
             return Response(body=errors.invalid(f"Invalid fault settings: {exc}").body(), status=400)
         return Response(body=faults.settings())
+    if route == "POST /_emulator/reset":
+        # A clean slate for tests sharing one server; the stored database is emptied too.
+        app.store.wipe()
+        counter.reset()
+        return Response(body={"reset": True})
     if route == "POST /_emulator/clock/advance":
         try:
             seconds = float(_json(body).get("seconds", 0))

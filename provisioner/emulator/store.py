@@ -136,6 +136,12 @@ class Store:
             rows = self._conn.execute("SELECT parent FROM objects WHERE kind = ? AND id = ?", (kind, obj_id)).fetchall()
         return [row[0] for row in rows]
 
+    def wipe(self) -> None:
+        """Forget every object and upload (the insertion counter keeps counting)."""
+        with self.transaction():
+            self._conn.execute("DELETE FROM objects")
+            self._conn.execute("DELETE FROM blobs")
+
     def put_blob(self, blob_id: str, content: bytes) -> None:
         with self.transaction():
             self._conn.execute("INSERT OR REPLACE INTO blobs (id, content) VALUES (?, ?)", (blob_id, content))

@@ -136,6 +136,16 @@ class EmulatorProcess:
         body.update(seed)
         return self._control("POST", "/_emulator/faults", body)
 
+    def reset(self) -> None:
+        """Delete every object and upload and zero the counter (a clean slate, same server)."""
+        self._control("POST", "/_emulator/reset")
+
+    def stderr_text(self) -> str:
+        """What the server wrote to stderr so far (request logs with --log-requests, tracebacks)."""
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return self._stderr.read()
+
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the emulator's clock forward (indexing, expiry); lost on restart."""
         return self._control("POST", "/_emulator/clock/advance", {"seconds": seconds})

@@ -182,3 +182,23 @@ def test_faults_can_be_switched_at_run_time(emulator, client):
     finally:
         emulator.set_faults(rate=0.0)
     assert client.models.list().data
+
+
+def test_request_log_never_contains_the_key(emulator_factory):
+    emulator = emulator_factory(log_requests=True)
+    client = openai.OpenAI(base_url=emulator.base_url, api_key="sk-do-not-log-me-123")
+    client.vector_stores.create(name="logged")
+    emulator.stop()
+    log = emulator.stderr_text()
+    assert "POST /v1/vector_stores" in log
+    assert "sk-do-not-log-me-123" not in log
+
+
+def test_reset_empties_the_server(emulator_factory):
+    emulator = emulator_factory()
+    client = emulator.client()
+    client.files.create(file=("a.txt", b"a"), purpose="assistants")
+    client.vector_stores.create()
+    emulator.reset()
+    assert list(client.files.list()) == [] and list(client.vector_stores.list()) == []
+    assert emulator.stats()["total"] == 2  # the two list calls above
