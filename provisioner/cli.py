@@ -6,6 +6,7 @@ Tracebacks only with --debug. It holds no logic of its own beyond wiring.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import traceback
@@ -24,6 +25,7 @@ from provisioner.config.spec import Stack
 from provisioner.connection import connect
 from provisioner.errors import ProvisionerError, StackError
 from provisioner.observe import observe
+from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Plan
 from provisioner.planner import live_fingerprint, make_plan
 from provisioner.resources import HANDLERS
@@ -210,18 +212,26 @@ def _run_apply(settings: Settings, path: Path, variables, var_files, state_path,
         if not the_plan.has_changes:
             if as_json:
                 click.echo(render.plan_json(the_plan))
+            _write_outputs(states)
             return
         saved = _is_saved_plan(path)
         verb = "destroy every resource of" if destroy else "perform these actions on"
         _confirm(settings, auto_approve or saved, f"\nDo you really want to {verb} stack {the_plan.stack}?")
         printer = render.EventPrinter(sys.stderr, settings.interactive, settings.color)
         result = Applier(api, states, printer, parallelism).apply(the_plan)
+        _write_outputs(states)
     if as_json:
         click.echo(render.result_json(result))
     else:
         click.echo(render.result_text(result, settings.color), nl=False)
     if result.failed:
         raise SystemExit(ExitCode.ERROR)
+
+
+def _write_outputs(states: StateManager) -> None:
+    """Keep the outputs file next to a local state file in step with it (see provisioner.outputs)."""
+    if isinstance(states.backend, LocalFileBackend):
+        write_outputs(outputs_path(states.backend.path), outputs_of(states.current()))
 
 
 def apply_options(fn):
@@ -261,6 +271,26 @@ def show(path: Path, variables, var_files, state_path, as_json: bool) -> None:
     stack = _load(path, variables, var_files)
     state = _states(stack.name, state_path).load()
     click.echo(state.model_dump_json(indent=2) if as_json else render.state_text(state).rstrip("\n"))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("name", required=False)
+@stack_options
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def output(path: Path, name: str | None, variables, var_files, state_path, as_json: bool) -> None:
+    """Print the outputs of the last apply: resource ids and assistant definitions.
+
+    NAME picks one: a resource address (its id), or an assistant by name or address (its Responses
+    definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json.
+    """
+    stack = _load(path, variables, var_files)
+    outputs = outputs_of(_states(stack.name, state_path).load())
+    value = select(outputs, name) if name else outputs
+    if as_json:
+        click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    else:
+        click.echo((render.output_value_text(value) if name else render.outputs_text(outputs)).rstrip("\n"))
 
 
 @cli.command("force-unlock")

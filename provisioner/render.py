@@ -15,6 +15,7 @@ import click
 from provisioner.applier import ApplyResult, Event
 from provisioner.diff import field_path
 from provisioner.errors import display_path
+from provisioner.outputs import is_empty
 from provisioner.plan import Action, Change, FieldChange, Plan, referenced_address
 from provisioner.state.model import State
 
@@ -160,6 +161,22 @@ def state_text(state: State) -> str:
             if value not in (None, {}, []) and key != "path":
                 out.append(f"    {key} = {_value(value)}")
     return "\n".join(out) + "\n"
+
+
+def outputs_text(outputs: dict[str, Any]) -> str:
+    """One `address = id` line per resource, then each Responses definition in full (applications
+    copy it whole, so it is not shortened like plan values)."""
+    if is_empty(outputs):
+        return f"Stack {outputs['stack']} has no outputs: nothing of it is applied.\n"
+    out = [f"{address} = {live_id}" for address, live_id in outputs["resources"].items()]
+    for name, entry in outputs["assistants"].items():
+        if "definition" in entry:
+            out += ["", f"assistants.{name} ({entry['target']} definition) =", output_value_text(entry["definition"])]
+    return "\n".join(out) + "\n"
+
+
+def output_value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
 
 
 class EventPrinter:
