@@ -67,14 +67,27 @@ class Validator:
     def report(self, exc: ValidationError, prefix: Path_, data: Any) -> None:
         walked = [_walk(self.root, data, prefix + tuple(err["loc"])) for err in exc.errors()]
         keep = _drop_other_union_members(walked)
+        by_place: dict[Path_, list[tuple[dict[str, Any], _Walk]]] = {}
         for err, walk in zip(exc.errors(), walked):
-            if walk not in keep or any(walk.path[:len(q)] == q for q in self.quiet):
+            if walk in keep and not any(walk.path[:len(q)] == q for q in self.quiet):
+                by_place.setdefault(walk.path, []).append((err, walk))
+        for place, found in by_place.items():
+            kinds = [err["type"] for err, _ in found]
+            if len(found) > 1 and all(kind in _TYPE_WORDS for kind in kinds):
+                # one value tried against `str | float | bool`: one message listing what would do
+                words = " or ".join(dict.fromkeys(_TYPE_WORDS[kind] for kind in kinds))
+                self.diags.add(f"{dotted(place)} must be {words}, not {_shown_type(found[0][1].value)}",
+                               self.smap.value(place))
                 continue
-            message, hint, on_key = _describe(err, walk)
-            # a missing key has no place of its own: point at the key of the entry it belongs under
-            path = walk.path[:-1] if err["type"] == "missing" else walk.path
-            where = self.smap.key(path) if on_key else self.smap.value(path)
-            self.diags.add(message, where, hint)
+            for err, walk in found:
+                self._one(err, walk)
+
+    def _one(self, err: dict[str, Any], walk: _Walk) -> None:
+        message, hint, on_key = _describe(err, walk)
+        # a missing key has no place of its own: point at the key of the entry it belongs under
+        path = walk.path[:-1] if err["type"] == "missing" else walk.path
+        where = self.smap.key(path) if on_key else self.smap.value(path)
+        self.diags.add(message, where, hint)
 
 
 def _without_unknown_keys(model: type[M], data: Any, exc: ValidationError) -> M | None:
@@ -161,22 +174,18 @@ def _walk(tp: Any, data: Any, loc: tuple[Any, ...]) -> _Walk:
 
 
 def _drop_other_union_members(walked: list[_Walk]) -> set[_Walk]:
-    """A value tried against `str | Model` fails both; keep the errors of the member it resembles."""
-    keep: set[_Walk] = set()
-    by_path: dict[Path_, list[_Walk]] = {}
-    for w in walked:
-        if not w.tags:
-            keep.add(w)
-            continue
-        by_path.setdefault(w.tags[-1][0], []).append(w)
-    for group in by_path.values():
-        fitting = [w for w in group if _resembles(w)]
-        keep.update(fitting or group)
-    return keep
+    """A value tried against `str | Model` fails both; keep the errors of the member it resembles.
+
+    When no member resembles the value (a list where `str | float | bool` is expected), all stay.
+    """
+    resembled = {union for w in walked for union, scalar_member, value in w.tags
+                 if _resembles(scalar_member, value)}
+    return {w for w in walked
+            if all(_resembles(scalar_member, value) or union not in resembled
+                   for union, scalar_member, value in w.tags)}
 
 
-def _resembles(w: _Walk) -> bool:
-    _, scalar_member, value = w.tags[-1]
+def _resembles(scalar_member: bool, value: Any) -> bool:
     return scalar_member == (not isinstance(value, (dict, list)))
 
 

@@ -107,6 +107,24 @@ CASES = [
         ['stack.yaml:8:9: unknown key "atributes" in vector_stores.kb.files[0]', 'did you mean "attributes"?'],
     ),
     (
+        "value fitting no member of a scalar union",
+        {"stack.yaml": """
+            stack: s
+            files:
+              f: {path: f.md}
+            vector_stores:
+              kb:
+                files:
+                  - file: f
+                    attributes: {lang: [en], size: null}
+        """, "f.md": "x"},
+        ["2 errors in the stack",
+         "stack.yaml:8:28: vector_stores.kb.files[0].attributes.lang must be a string or a number or true or false, "
+         "not a list",
+         "stack.yaml:8:40: vector_stores.kb.files[0].attributes.size must be a string or a number or true or false, "
+         "not nothing"],
+    ),
+    (
         "metadata key too long",
         {"stack.yaml": f"""
             stack: s
