@@ -92,6 +92,9 @@ def test_unknown_file_ids_are_rejected_and_nothing_is_created(client):
             "integer_above_max_value",
         ),
         ({"file_ids": [f"file-{i}" for i in range(501)]}, "file_ids", "array_above_max_length"),
+        ({"metadata": {f"k{i}": "v" for i in range(17)}}, "metadata", "object_above_max_properties"),
+        ({"metadata": {"k": "v" * 513}}, "metadata.k", "string_above_max_length"),
+        ({"metadata": {"k": 1}}, "metadata.k", "invalid_type"),
     ],
 )
 def test_documented_limits(client, kwargs, param, code):
