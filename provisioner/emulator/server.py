@@ -208,6 +208,11 @@ class EmulatorHandle:
     def port(self) -> int:
         return self.server.server_address[1]
 
+    @property
+    def api_key(self) -> str:
+        """A key this server accepts: the configured one, else any non-empty placeholder."""
+        return self.server.config.api_key or "sk-emulator"
+
     def stats(self) -> dict[str, Any]:
         return self.server.counter.snapshot()
 

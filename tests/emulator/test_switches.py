@@ -148,7 +148,7 @@ def test_in_process_starter(tmp_path):
     handle = start_in_thread(config)
     try:
         assert handle.base_url.startswith("http://127.0.0.1:") and handle.base_url.endswith("/v1")
-        client = openai.OpenAI(base_url=handle.base_url, api_key="anything")
+        client = openai.OpenAI(base_url=handle.base_url, api_key=handle.api_key)
         uploaded = client.files.create(file=("a.txt", b"a"), purpose="assistants")
         store = client.vector_stores.create(file_ids=[uploaded.id])
         assert client.vector_stores.retrieve(store.id).status == "completed"
