@@ -84,14 +84,15 @@ class _Loader:
         if not sources:
             raise StackError([Diagnostic(f"{display_path(path)} holds only variables files, no stack file")])
         root = path if path.is_dir() else path.parent
-        data = self._merge(sources)
-        self.diags.raise_if_any()  # nothing below is trustworthy with broken YAML
+        data, unreadable = self._merge(sources)
+        if unreadable:  # without a file's resources, every reference to them would be a false error
+            self.diags.raise_if_any()
 
         data = self._interpolate(data, variables, var_files, env)
         self._reject_secrets(data.get("provider"))
         self._reject_key_value(data, env)
         top = self.validate(StackFile, {k: v for k, v in data.items() if k not in GROUPS}, ())
-        specs = {group: self._entries(group, data.get(group)) for group in GROUPS if group != "variables"}
+        specs = {group: self._entries(group, data.get(group, {})) for group in GROUPS if group != "variables"}
 
         local_files = self._files(specs["files"])
         file_sets = self._file_sets(specs["file_sets"], root, local_files)
@@ -131,8 +132,11 @@ class _Loader:
             raise StackError([Diagnostic(f"stack file not found: {display_path(path)}")])
         return [path]
 
-    def _merge(self, sources: list[Path]) -> dict[str, Any]:
-        """One document from many: resource maps are merged by name, everything else is declared once."""
+    def _merge(self, sources: list[Path]) -> tuple[dict[str, Any], bool]:
+        """One document from many: resource maps are merged by name, everything else is declared once.
+
+        Also says whether some file could not be read or parsed.
+        """
         merged: dict[str, Any] = {}
         unreadable = False
         for source in sources:
@@ -146,10 +150,11 @@ class _Loader:
                                smap.value(()))
                 continue
             for key, value in data.items():
-                if key in GROUPS and value is None:
-                    continue  # an empty section, as left by commenting out its entries
-                if key in GROUPS and isinstance(value, dict):
-                    self._merge_group(key, value, merged.setdefault(key, {}), smap, source)
+                if key in GROUPS:
+                    if isinstance(value, dict):
+                        self._merge_group(key, value, merged.setdefault(key, {}), smap, source)
+                    elif value is not None:  # None: an empty section, as left by commenting out its entries
+                        self.diags.add(f"{key}: must be a map of name: settings", smap.value((key,)))
                 elif key in merged:
                     self._duplicate(f'"{key}:"', (key,), smap)
                 else:
@@ -159,7 +164,8 @@ class _Loader:
         if "stack" not in merged and not unreadable:  # an unreadable file may hold the name
             self.diags.add("no `stack:` name is declared", SourceLocation(display_path(sources[0])),
                            hint="add `stack: my-stack` to one of the stack files")
-        return merged
+            self.validate.quiet.add(("stack",))
+        return merged, unreadable
 
     def _merge_group(self, group: str, entries: dict[str, Any], into: dict[str, Any], smap: SourceMap,
                      source: Path) -> None:
@@ -188,17 +194,13 @@ class _Loader:
         provider = data.get("provider")
         key_env = provider.get("api_key_env") if isinstance(provider, dict) else None
         secret_env = {"OPENAI_API_KEY"} | ({key_env} if isinstance(key_env, str) else set())
-        raw_vars = data.get("variables") or {}
         env_only = Interpolator({}, {}, env, secret_env, self.diags, allow_vars=False)
         declared: dict[str, Declared] = {}
-        if isinstance(raw_vars, dict):
-            for name, raw in raw_vars.items():
-                raw = env_only.tree(raw, self.smap, ("variables", name))
-                spec = self.validate(Variable, raw, ("variables", name))
-                if spec is not None:
-                    declared[name] = Declared(spec.default, self.smap.key(("variables", name)))
-        else:
-            self.diags.add("variables: must be a map of name: {default: ...}", self.smap.value(("variables",)))
+        for name, raw in data.get("variables", {}).items():
+            raw = env_only.tree(raw, self.smap, ("variables", name))
+            spec = self.validate(Variable, raw, ("variables", name))
+            if spec is not None:
+                declared[name] = Declared(spec.default, self.smap.key(("variables", name)))
         values = resolve_variables(declared, variables, var_files, self.diags)
         interpolate = Interpolator(values, declared, env, secret_env, self.diags)
         result = {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
@@ -233,12 +235,7 @@ class _Loader:
 
     # ---- validate --------------------------------------------------------------------------
 
-    def _entries(self, group: str, entries: Any) -> dict[str, Any]:
-        if entries is None:
-            return {}
-        if not isinstance(entries, dict):
-            self.diags.add(f"{group}: must be a map of name: settings", self.smap.value((group,)))
-            return {}
+    def _entries(self, group: str, entries: dict[str, Any]) -> dict[str, Any]:
         model = GROUPS[group]
         valid = {}
         for name, raw in entries.items():

@@ -374,6 +374,17 @@ CASES = [
         ["stack.yaml:3:3: files: must be a map of name: settings"],
     ),
     (
+        "section that is not a map, other errors still reported",
+        {"stack.yaml": """
+            stack: s
+            files: policy.md
+            assistants:
+              a: {model: m, temprature: 1}
+        """},
+        ["2 errors in the stack", "stack.yaml:2:8: files: must be a map of name: settings",
+         'stack.yaml:4:17: unknown key "temprature"'],
+    ),
+    (
         "two documents in one file",
         {"stack.yaml": "stack: s\n---\nfiles: {}\n"},
         ["stack.yaml:2:1: invalid YAML: but found another document (expected a single document in the stream)"],
@@ -391,7 +402,7 @@ CASES = [
     (
         "no stack name",
         {"stack.yaml": "files: {}\n"},
-        ["stack.yaml: no `stack:` name is declared"],
+        ["1 error in the stack", "stack.yaml: no `stack:` name is declared"],
     ),
 ]
 
