@@ -122,7 +122,7 @@ def test_request_counter_uses_route_templates(emulator, client):
 
 def test_everything_survives_a_restart(tmp_path):
     db = tmp_path / "emulator.sqlite3"
-    with running_emulator(db_path=db, index_base_ms=1500, index_ms_per_kb=0) as emulator:
+    with running_emulator(db_path=db, index_base_ms=2500, index_ms_per_kb=0) as emulator:
         client = emulator.client()
         uploaded = client.files.create(file=("kept.txt", b"kept"), purpose="user_data")
         store = client.vector_stores.create(name="kept", file_ids=[uploaded.id], metadata={"k": "v"})

@@ -37,7 +37,7 @@ def test_poll_helpers_are_told_how_often_to_poll(client, store, upload):
 
 
 def test_indexing_time_grows_with_size(client, store, upload):
-    small, large = upload(b"s" * 100), upload(b"l" * 600 * 1024)  # 0.5 ms/KiB -> +300 ms
+    small, large = upload(b"s" * 100), upload(b"l" * 1200 * 1024)  # 0.5 ms/KiB -> +600 ms
     client.vector_stores.files.create(vector_store_id=store.id, file_id=small.id)
     client.vector_stores.files.create(vector_store_id=store.id, file_id=large.id)
     client.vector_stores.files.poll(small.id, vector_store_id=store.id)
