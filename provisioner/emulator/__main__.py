@@ -1,4 +1,7 @@
-"""`python -m provisioner.emulator`: run the emulator in the foreground."""
+"""`python -m provisioner.emulator`: run the emulator in the foreground.
+
+Owns only the module entry point; options live in cli.py and must not be duplicated here.
+"""
 
 from .cli import emulator_command
 
