@@ -66,13 +66,24 @@ def parse_file(path: Path, diags: DiagnosticCollector) -> tuple[Any, SourceMap] 
         diags.add(f"cannot read {shown}: {exc.strerror}", SourceLocation(shown))
         return None
     if path.suffix == ".json":
-        # YAML reads `{"a": }` as a null; a .json file must be JSON, so check it as JSON first
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            diags.add(f"invalid JSON: {exc.msg}", SourceLocation(shown, exc.lineno, exc.colno))
-            return None
+        return _parse_json(text, shown, diags)
     return parse_text(text, shown, diags)
+
+
+def _parse_json(text: str, shown: str, diags: DiagnosticCollector) -> tuple[Any, SourceMap] | None:
+    """JSON's own reading of the data; the YAML composer only lends its marks.
+
+    YAML would read `{"a": }` as a null and `1e5` as a string, so the data must come from JSON.
+    JSON that YAML cannot compose (tab indentation, for pure-Python pyyaml) keeps its data and
+    loses only the positions inside it.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        diags.add(f"invalid JSON: {exc.msg}", SourceLocation(shown, exc.lineno, exc.colno))
+        return None
+    marked = parse_text(text, shown, DiagnosticCollector())
+    return data, marked[1] if marked else SourceMap(values={(): SourceLocation(shown, 1, 1)})
 
 
 def parse_text(text: str, shown: str, diags: DiagnosticCollector) -> tuple[Any, SourceMap] | None:

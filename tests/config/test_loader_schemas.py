@@ -195,3 +195,12 @@ def test_missing_and_wrong_kind_of_parameters_file(tree, errors):
     text = errors(root)
     assert "stack.yaml:3:24: file not found:" in text
     assert "stack.yaml:4:24: functions.g.parameters_file must be a .json, .yaml or .yml file" in text
+
+
+def test_json_schema_file_is_read_as_json(tree):
+    root = tree({
+        "stack.yaml": "stack: s\nfunctions:\n  f: {parameters_file: f.json}\n",
+        # tab-indented, and 1e2 is a number to JSON (YAML 1.1 would read a string)
+        "f.json": '{\n\t"type": "object",\n\t"properties": {"n": {"type": "number", "maximum": 1e2}}\n}\n',
+    })
+    assert load_stack(root).functions["f"].parameters["properties"]["n"]["maximum"] == 100.0
