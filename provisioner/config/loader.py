@@ -20,7 +20,7 @@ from provisioner.config.interpolate import Declared, Interpolator, resolve_varia
 from provisioner.config.references import References
 from provisioner.config.schemas import EMPTY_PARAMETERS, check_schema
 from provisioner.config.spec import (
-    NAME_PATTERN, AssistantSpec, FileSetSpec, FileSpec, FunctionSpec, LocalFile, Provider,
+    NAME_PATTERN, AssistantSpec, Defaults, FileSetSpec, FileSpec, FunctionSpec, LocalFile, Provider,
     ResolvedFunction, ResponseFormat, Stack, StackFile, Variable, VectorStoreSpec,
 )
 from provisioner.config.validation import Validator, dotted
@@ -97,7 +97,7 @@ class _Loader:
         local_files = self._files(specs["files"])
         file_sets = self._file_sets(specs["file_sets"], root, local_files)
         functions = self._functions(specs["functions"])
-        default_target = top.defaults.assistant_target if top else "assistants_api"
+        default_target = (top.defaults if top else Defaults()).assistant_target
         assistants = self._assistants(specs["assistants"], default_target)
         References(self.smap, self.diags, files=specs["files"].keys(), file_sets=specs["file_sets"].keys(),
                    vector_stores=specs["vector_stores"].keys(),

@@ -472,18 +472,3 @@ def test_path_that_does_not_exist(tmp_path, errors):
 
 def test_directory_without_stack_files(tmp_path, errors):
     assert "no *.yaml or *.yml stack files" in errors(tmp_path)
-
-
-def test_paths_are_relative_to_the_declaring_file(tree):
-    from provisioner.config.loader import load_stack
-
-    root = tree({
-        "stack/main.yaml": """
-            stack: s
-            files:
-              policy: {path: ../shared/policy.md}
-        """,
-        "shared/policy.md": "p",
-    })
-    stack = load_stack(root / "stack" / "main.yaml")
-    assert stack.local_files["files.policy"].path == root / "stack" / ".." / "shared" / "policy.md"

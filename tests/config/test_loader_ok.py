@@ -238,6 +238,19 @@ def test_loading_never_touches_the_network(tree, monkeypatch):
     assert "remote" in loaded.functions
 
 
+def test_paths_are_relative_to_the_declaring_file(tree):
+    root = tree({
+        "stack/main.yaml": """
+            stack: s
+            files:
+              policy: {path: ../shared/policy.md}
+        """,
+        "shared/policy.md": "p",
+    })
+    stack = load_stack(root / "stack" / "main.yaml")
+    assert stack.local_files["files.policy"].path == root / "stack" / ".." / "shared" / "policy.md"
+
+
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "stacks").glob("*/"))
 
 
