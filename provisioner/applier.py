@@ -125,9 +125,11 @@ class Applier:
     def _execute(self, node: str, action: str, change: Change) -> None:
         handler = handler_for(change.kind)
         if action in ("delete", "delete-deposed"):
-            target = change.id if action == "delete" else self.states.current().resources[node].id
+            old = self.states.current().resources[node] if action == "delete-deposed" else None
+            target = old.id if old else change.id
             if target:
-                handler.delete(self.api, target)
+                # the old object's own kind deletes it: a replacement may change kind (another target)
+                (handler_for(old.kind) if old else handler).delete(self.api, target)
             self.states.record(node, None)
             return
 

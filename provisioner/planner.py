@@ -105,6 +105,14 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
                                      "(an interrupted apply); taking it back instead of creating another")
         return Change(**common, action=Action.CREATE, reason="new in the stack")
 
+    if recorded.kind != item.kind:
+        # e.g. an assistant moved to another target: make the new kind, then delete the old object
+        old_live = observed.objects.get(recorded.kind, {}).get(recorded.id or "")
+        before = (handler_for(recorded.kind).live_attributes(old_live, item.address, context)
+                  if old_live is not None else recorded.attributes)
+        return Change(**common, action=Action.REPLACE, id=recorded.id, before=before,
+                      diff=field_changes(before, wanted), reason=f"it is deployed as {recorded.kind} now; the stack asks for {item.kind}")
+
     live = live_objects.get(recorded.id or "")
     if live is None:
         return Change(**common, action=Action.CREATE, drift=True, before=None,
