@@ -262,7 +262,7 @@ class _Loader:
             return provider
         # the emulator's data path is relative to the file that declares it, like every path
         base = self.origin[("provider",)].parent
-        return provider.model_copy(update={"data": str((base / provider.data).absolute())})
+        return provider.model_copy(update={"data": str(_resolve(base, provider.data))})
 
     def _base(self, group: str, name: str) -> Path:
         return self.origin[(group, name)].parent
@@ -272,7 +272,7 @@ class _Loader:
     def _files(self, files: dict[str, FileSpec]) -> dict[str, LocalFile]:
         result = {}
         for name, spec in files.items():
-            path = (self._base("files", name) / spec.path).absolute()
+            path = _resolve(self._base("files", name), spec.path)
             local = filesets.local_file(f"files.{name}", path, path.name, spec.purpose,
                                         self.smap.value(("files", name, "path")), self.diags)
             if local:
@@ -325,7 +325,7 @@ class _Loader:
     def _schema_file(self, relative: str, base: Path, path: Path_, what: str, strict: bool,
                      object_root: bool = False) -> dict[str, Any] | None:
         where = self.smap.value(path)
-        file = (base / relative).absolute()
+        file = _resolve(base, relative)
         if file.suffix not in SCHEMA_SUFFIXES:
             self.diags.add(f"{dotted(path)} must be a .json, .yaml or .yml file: {relative}", where)
             return None
@@ -372,7 +372,7 @@ class _Loader:
                            f"at most {limit}", self.smap.value(path))
 
     def _read_text(self, relative: str, base: Path, path: Path_) -> str | None:
-        file = (base / relative).absolute()
+        file = _resolve(base, relative)
         where = self.smap.value(path)
         if not file.is_file():
             self.diags.add(f"file not found: {display_path(file)}", where,
@@ -407,6 +407,11 @@ class _Loader:
         else:
             check_schema(js.schema_, js.strict is True, what, self._locate_in(js_path + ("schema",)), self.diags)
         return rf.model_copy(update={"json_schema": js})
+
+
+def _resolve(base: Path, relative: str) -> Path:
+    # normalised, so `../shared/x.md` reads as the file it is in messages and in LocalFile.path
+    return Path(os.path.normpath(base / relative))
 
 
 def _branch(smap: SourceMap, prefix: Path_) -> SourceMap:

@@ -248,7 +248,7 @@ def test_paths_are_relative_to_the_declaring_file(tree):
         "shared/policy.md": "p",
     })
     stack = load_stack(root / "stack" / "main.yaml")
-    assert stack.local_files["files.policy"].path == root / "stack" / ".." / "shared" / "policy.md"
+    assert stack.local_files["files.policy"].path == root / "shared" / "policy.md"
 
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "stacks").glob("*/"))
