@@ -20,17 +20,18 @@ class Observed:
     context: ObserveContext
 
 
-def observe_context(state: State) -> ObserveContext:
+def observe_context(state: State, wanted_kinds: set[str] = frozenset()) -> ObserveContext:
     return ObserveContext(
         stack_name=state.stack,
         tracked_ids={r.id: r.address for r in state.resources.values() if r.id and not is_deposed(r.address)},
         recorded={r.address: r.attributes for r in state.resources.values()},
+        wanted_kinds=frozenset(wanted_kinds),
     )
 
 
 def observe(api: Api, state: State, kinds: set[str]) -> Observed:
     """Read every kind in `kinds` plus those the state tracks."""
-    context = observe_context(state)
+    context = observe_context(state, kinds)
     kinds = set(kinds) | {r.kind for r in state.resources.values()}
     objects: dict[str, dict[str, Any]] = {}
     for kind, handler in HANDLERS.items():  # in dependency order, so errors come in a stable order

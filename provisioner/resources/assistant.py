@@ -112,6 +112,10 @@ class AssistantHandler:
         try:
             return {a["id"]: a for a in api.list_assistants()}
         except NotFound:
+            if self.kind not in ctx.wanted_kinds:
+                # only the state still tracks assistants here (they moved to another target): the
+                # endpoint dropped the API and every object with it, so they are planned as gone
+                return {}
             raise ProvisionerError(SUNSET_MESSAGE.format(endpoint=api.describe()), hint=SUNSET_HINT) from None
 
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:

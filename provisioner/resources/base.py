@@ -45,6 +45,8 @@ class ObserveContext:
     stack_name: str
     tracked_ids: dict[str, str]  # live id -> address, from state
     recorded: dict[str, dict[str, Any]]  # address -> attributes recorded at the last apply
+    # kinds the run declares or acts on; a kind read only because state tracks it may be gone for good
+    wanted_kinds: frozenset[str] = frozenset()
 
 
 class Handler(Protocol):
