@@ -141,8 +141,9 @@ class Interpolator:
                 return self.values[name]
             # declared but without a value was already reported where it was declared
             if name not in self.declared:
+                declared = f"declared: {', '.join(sorted(self.declared))}; " if self.declared else ""
                 self.diags.add(f'undeclared variable "{name}" in ${{var.{name}}}', where,
-                               hint=did_you_mean(name, self.declared) or "declare it under `variables:`")
+                               hint=did_you_mean(name, self.declared) or f"{declared}declare it under `variables:`")
             return ""
         self.diags.add(f'cannot interpolate "${{{ref}}}"', where,
                        hint='write ${env:NAME} or ${var.NAME}; "$${" gives a literal "${"')

@@ -55,14 +55,14 @@ class Validator:
     def __call__(self, model: type[M], data: Any, prefix: Path_) -> M | None:
         """Validate `data`, the entry at `prefix` of the document, as `model`.
 
-        Returns the model, or None when it cannot be built; an entry whose only faults are unknown
-        keys is still returned (without them) so that later checks can run on it.
+        Returns the model; or, after reporting its errors, the model without its faulty keys when
+        that can be built (so that later checks can run on the rest), else None.
         """
         try:
             return model.model_validate(data)
         except ValidationError as exc:
             self.report(exc, prefix, _nest(prefix, data))
-            return _without_unknown_keys(model, data, exc)
+            return _without_faulty_keys(model, data, exc)
 
     def report(self, exc: ValidationError, prefix: Path_, data: Any) -> None:
         walked = [_walk(self.root, data, prefix + tuple(err["loc"])) for err in exc.errors()]
@@ -90,27 +90,40 @@ class Validator:
         self.diags.add(message, where, hint)
 
 
-def _without_unknown_keys(model: type[M], data: Any, exc: ValidationError) -> M | None:
-    """When a typo'd key is the only fault, the rest still deserves its cross-checks: validate without it.
+def _without_faulty_keys(model: type[M], data: Any, exc: ValidationError) -> M | None:
+    """The entry as if its faulty keys were not written, so the rest still gets its cross-checks.
 
-    The caller has reported the errors already, so the loading fails either way.
+    Only unknown keys and faulty single values are left out: leaving out a list or a block (a bad
+    `tools:` entry) would make later checks report false errors (a tool resource without its tool).
+    The errors are reported already, so loading fails either way.
     """
-    errors = exc.errors()
-    if any(err["type"] != "extra_forbidden" for err in errors):
-        return None
     pruned = copy.deepcopy(data)
-    for err in errors:
-        node = pruned
-        for step in err["loc"][:-1]:
-            if isinstance(node, dict) and step in node or isinstance(node, list) and isinstance(step, int):
-                node = node[step]
-            # anything else is a union tag pydantic inserted, not a step in the data
-        if isinstance(node, dict):
-            node.pop(err["loc"][-1], None)
+    faulty = []
+    for err in exc.errors():
+        holder, key = _holder(pruned, err["loc"])
+        if holder is None or err["type"] == "missing":
+            return None
+        if err["type"] != "extra_forbidden" and isinstance(holder[key], (dict, list)):
+            return None
+        faulty.append((holder, key))
+    for holder, key in faulty:
+        holder.pop(key, None)  # one value may carry several errors (one per union member)
     try:
         return model.model_validate(pruned)
     except ValidationError:
         return None
+
+
+def _holder(data: Any, loc: tuple[Any, ...]) -> tuple[dict[str, Any] | None, Any]:
+    """The map holding the deepest key that `loc` reaches in the data, and that key."""
+    holder, key, node = None, None, data
+    for step in loc:
+        if isinstance(node, dict) and step in node:
+            holder, key, node = node, step, node[step]
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        # anything else is a union tag pydantic inserted, or a key that is missing
+    return holder, key
 
 
 def _nest(prefix: Path_, data: Any) -> Any:

@@ -146,3 +146,30 @@ assistants:
     assert 'body.yaml:8:36: function name "get_weather" is given to this assistant by functions "get_weather" and ' \
            '"weather_v2"' in text
     assert 'body.yaml:9:36: function name "get_weather" is given to this assistant twice' in text
+
+
+def test_references_are_checked_even_when_a_value_is_wrong(tree, errors):
+    text = errors(tree(stack("""
+assistants:
+  a:
+    model: m
+    temperature: hot
+    response_format: json
+    tools: [{type: function, function: nope}]
+""")))
+    assert "body.yaml:4:18: assistants.a.temperature must be a number" in text
+    assert 'body.yaml:5:22: assistants.a.response_format cannot be "json"' in text
+    assert 'body.yaml:6:40: unknown function "nope"' in text
+
+
+def test_a_broken_tool_gives_no_false_tool_resource_error(tree, errors):
+    text = errors(tree(stack("""
+assistants:
+  a:
+    model: m
+    tools: [{type: filesearch}]
+    tool_resources:
+      file_search: {vector_stores: [kb]}
+""")))
+    assert text.startswith("1 error in the stack")
+    assert 'body.yaml:4:13: assistants.a.tools[0] has unknown type "filesearch"' in text
