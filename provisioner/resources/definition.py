@@ -14,7 +14,7 @@ import hashlib
 from typing import Any
 
 from provisioner.api.base import Api, Obj
-from provisioner.config.spec import AssistantSpec, FileSearchTool, Stack
+from provisioner.config.spec import AssistantSpec, FileSearchTool, Stack, Tool
 from provisioner.errors import ProvisionerError
 from provisioner.resources.assistant_parts import (assistant_address, assistant_dependencies,
                                                    code_interpreter_file_ids, declared_targets,
@@ -47,7 +47,7 @@ def responses_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: 
     return {key: value for key, value in body.items() if value is not None}
 
 
-def _tool(stack: Stack, name: str, spec: AssistantSpec, tool: Any, resolve: Resolve) -> dict[str, Any]:
+def _tool(stack: Stack, name: str, spec: AssistantSpec, tool: Tool, resolve: Resolve) -> dict[str, Any]:
     if tool.type == "function":
         function = function_tool(stack, tool.function)
         if function["description"] is None:
