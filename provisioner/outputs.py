@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from provisioner.config.interpolate import did_you_mean
+from provisioner.config.suggest import did_you_mean
 from provisioner.errors import ProvisionerError
 from provisioner.observe import is_deposed
 from provisioner.resources import assistant, definition
