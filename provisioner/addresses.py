@@ -1,41 +1,33 @@
-"""Resource addresses: the one key shared by spec, state, plan and graph.
+"""Resource addresses and references: the one spelling shared by spec, state, plan and graph.
 
 An address is `group.name`, or `group.name["key"]` for one member of a file set, e.g.
 `files.policy`, `file_sets.docs["guide/intro.md"]`, `vector_stores.kb`, `assistants.support`.
+A reference in a stack is a name in the stack, or the raw id of an object outside it.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import json
 
-# group in the stack file -> resource kind (the handler that manages it)
-GROUP_KIND = {
-    "files": "file",
-    "file_sets": "file",
-    "vector_stores": "vector_store",
-    "assistants": "assistant",
-}
-
-_PATTERN = re.compile(r'^(?P<group>[a-z_]+)\.(?P<name>[A-Za-z0-9_\-]+)(?:\["(?P<key>[^"]+)"\])?$')
+# ids written in a stack as they are (an existing file or store) rather than a name in it
+FILE_ID_PREFIX = "file-"
+VECTOR_STORE_ID_PREFIX = "vs_"
 
 
-@dataclass(frozen=True, order=True)
-class ResourceAddress:
-    group: str
-    name: str
-    key: str | None = None
+def address(group: str, name: str, key: str | None = None) -> str:
+    # json.dumps quotes the key exactly as a diff path does, so the two spellings agree
+    return f"{group}.{name}" if key is None else f"{group}.{name}[{json.dumps(key, ensure_ascii=False)}]"
 
-    @property
-    def kind(self) -> str:
-        return GROUP_KIND[self.group]
 
-    def __str__(self) -> str:
-        base = f"{self.group}.{self.name}"
-        return f'{base}["{self.key}"]' if self.key is not None else base
+def file_ref(ref: str) -> str:
+    """A file reference as an address, or the existing file's id unchanged."""
+    return ref if ref.startswith(FILE_ID_PREFIX) else address("files", ref)
 
-    @classmethod
-    def parse(cls, text: str) -> "ResourceAddress":
-        match = _PATTERN.match(text)
-        if not match or match["group"] not in GROUP_KIND:
-            raise ValueError(f"not a resource address: {text!r}")
-        return cls(match["group"], match["name"], match["key"])
+
+def vector_store_ref(ref: str) -> str:
+    """A vector store reference as an address, or the existing store's id unchanged."""
+    return ref if ref.startswith(VECTOR_STORE_ID_PREFIX) else address("vector_stores", ref)
+
+
+def is_external(ref: str) -> bool:
+    """True for the raw id of an object the stack does not manage."""
+    return ref.startswith((FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX))

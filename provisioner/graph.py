@@ -20,7 +20,7 @@ K = TypeVar("K", bound=Hashable)
 
 
 def _order(key: Hashable) -> str:
-    # Ties are broken by the key's text, so any hashable key (str, ResourceAddress) sorts.
+    # Ties are broken by the key's text, so any hashable key sorts.
     return str(key)
 
 

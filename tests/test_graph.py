@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from provisioner.addresses import ResourceAddress
+from provisioner.addresses import address
 from provisioner.errors import ProvisionerError
 from provisioner.graph import CycleError, Graph, Status
 
@@ -160,7 +160,7 @@ def test_an_empty_graph_walks_to_nothing():
 
 
 def test_resource_addresses_work_as_keys():
-    policy, kb = ResourceAddress.parse("files.policy"), ResourceAddress.parse("vector_stores.kb")
-    docs = ResourceAddress.parse('file_sets.docs["a.md"]')
+    policy, kb = address("files", "policy"), address("vector_stores", "kb")
+    docs = address("file_sets", "docs", "a.md")
     graph = Graph.from_dependencies({kb: [policy, docs]})
     assert graph.topological_order() == [docs, policy, kb]

@@ -15,6 +15,7 @@ import os
 import stat
 from pathlib import Path
 
+from provisioner.addresses import address
 from provisioner.config.spec import FilePurpose, FileSetSpec, LocalFile
 from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
 
@@ -78,7 +79,7 @@ def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path,
             diags.add(f'file set "{name}" matches {key}, whose name has a double quote', where,
                       hint="rename the file, or add it to exclude:")
             continue
-        member = local_file(f'file_sets.{name}["{key}"]', path, path.name, spec.purpose, where, diags)
+        member = local_file(address("file_sets", name, key), path, path.name, spec.purpose, where, diags)
         if member:
             members.append(member)
     return members

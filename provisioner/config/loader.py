@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from provisioner.addresses import address
 from provisioner.config import filesets
 from provisioner.config.interpolate import Declared, Interpolator, resolve_variables
 from provisioner.config.references import References
@@ -273,7 +274,7 @@ class _Loader:
         result = {}
         for name, spec in files.items():
             path = _resolve(self._base("files", name), spec.path)
-            local = filesets.local_file(f"files.{name}", path, path.name, spec.purpose,
+            local = filesets.local_file(address("files", name), path, path.name, spec.purpose,
                                         self.smap.value(("files", name, "path")), self.diags)
             if local:
                 result[local.address] = local

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
 from provisioner.config.suggest import did_you_mean
 from provisioner.config.spec import AssistantSpec, FunctionTool, VectorStoreSpec
 from provisioner.config.yaml_source import Path_, SourceMap
@@ -72,7 +73,7 @@ class References:
 
     def vector_store(self, name: str, vs: VectorStoreSpec) -> None:
         base: Path_ = ("vector_stores", name)
-        for group, key, raw_prefix, names in (("files", "file", "file-", self.files),
+        for group, key, raw_prefix, names in (("files", "file", FILE_ID_PREFIX, self.files),
                                               ("file_sets", "file_set", None, self.file_sets)):
             listed: set[str] = set()
             for i, entry in enumerate(getattr(vs, group)):
@@ -127,12 +128,12 @@ class References:
                 self.diags.add("code_interpreter files are given but the assistant has no code_interpreter tool",
                                self.smap.key(path), hint="add `- type: code_interpreter` to tools")
             for i, file in enumerate(resources.code_interpreter.files):
-                self._ref(file, path + ("files", i), "files", self.files, "file-")
+                self._ref(file, path + ("files", i), "files", self.files, FILE_ID_PREFIX)
         if resources and resources.file_search:
             path = base + ("tool_resources", "file_search")
             if "file_search" not in tool_types:
                 self.diags.add("file_search resources are given but the assistant has no file_search tool",
                                self.smap.key(path), hint="add `- type: file_search` to tools")
             for i, store in enumerate(resources.file_search.vector_stores):
-                self._ref(store, path + ("vector_stores", i), "vector_stores", self.vector_stores, "vs_")
+                self._ref(store, path + ("vector_stores", i), "vector_stores", self.vector_stores, VECTOR_STORE_ID_PREFIX)
         self._metadata(a.metadata, base + ("metadata",))

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioner.addresses import address, file_ref, is_external, vector_store_ref
 from provisioner.config.spec import AssistantSpec, Stack
 from provisioner.resources.base import Resolve
 
-# ids written in the stack as they are (an existing file or store) rather than a name in it
-FILE_ID_PREFIX = "file-"
-VECTOR_STORE_ID_PREFIX = "vs_"
-
-
 def assistant_address(name: str) -> str:
-    return f"assistants.{name}"
+    return address("assistants", name)
 
 
 def declared_targets(stack: Stack) -> dict[str, str]:
@@ -29,27 +25,28 @@ def assistant_dependencies(spec: AssistantSpec) -> tuple[str, ...]:
     resources = spec.tool_resources
     refs = []
     if resources and resources.code_interpreter:
-        refs += [f"files.{r}" for r in resources.code_interpreter.files if not r.startswith(FILE_ID_PREFIX)]
+        refs += [file_ref(r) for r in resources.code_interpreter.files]
     if resources and resources.file_search:
-        refs += [f"vector_stores.{r}" for r in resources.file_search.vector_stores
-                 if not r.startswith(VECTOR_STORE_ID_PREFIX)]
-    return tuple(dict.fromkeys(refs))
+        refs += [vector_store_ref(r) for r in resources.file_search.vector_stores]
+    return tuple(dict.fromkeys(r for r in refs if not is_external(r)))
 
 
 def code_interpreter_file_ids(spec: AssistantSpec, resolve: Resolve) -> list[str] | None:
     """The files given to code_interpreter, or None when the stack gives it none."""
     if not (spec.tool_resources and spec.tool_resources.code_interpreter):
         return None
-    return [r if r.startswith(FILE_ID_PREFIX) else resolve(f"files.{r}")
-            for r in spec.tool_resources.code_interpreter.files]
+    return [_resolved(file_ref(r), resolve) for r in spec.tool_resources.code_interpreter.files]
 
 
 def file_search_vector_store_ids(spec: AssistantSpec, resolve: Resolve) -> list[str] | None:
     """The vector stores file_search reads, or None when the stack names none."""
     if not (spec.tool_resources and spec.tool_resources.file_search):
         return None
-    return [r if r.startswith(VECTOR_STORE_ID_PREFIX) else resolve(f"vector_stores.{r}")
-            for r in spec.tool_resources.file_search.vector_stores]
+    return [_resolved(vector_store_ref(r), resolve) for r in spec.tool_resources.file_search.vector_stores]
+
+
+def _resolved(ref: str, resolve: Resolve) -> str:
+    return ref if is_external(ref) else resolve(ref)
 
 
 def function_tool(stack: Stack, function_name: str) -> dict[str, Any]:

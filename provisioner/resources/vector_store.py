@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from provisioner.addresses import address, file_ref, is_external
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack, VectorStoreFile, VectorStoreFileSet
 from provisioner.errors import ProvisionerError
@@ -33,29 +34,29 @@ class VectorStoreHandler:
     def declare(self, stack: Stack) -> list[Declared]:
         declared = []
         for name, spec in stack.vector_stores.items():
-            address = f"vector_stores.{name}"
+            store = address("vector_stores", name)
             members: list[tuple[str, dict[str, Any]]] = []
             for entry in spec.files:
                 ref, attributes = (entry, {}) if isinstance(entry, str) else (entry.file, dict(entry.attributes))
-                members.append((ref if ref.startswith("file-") else f"files.{ref}", attributes))
+                members.append((file_ref(ref), attributes))
             for entry in spec.file_sets:
                 set_name, attributes = ((entry, {}) if isinstance(entry, str)
                                         else (entry.file_set, dict(entry.attributes)))
                 members.extend((member, attributes) for member in stack.file_sets[set_name])
-            dependencies = tuple(dict.fromkeys(m for m, _ in members if not m.startswith("file-")))
+            dependencies = tuple(dict.fromkeys(m for m, _ in members if not is_external(m)))
 
-            def build(resolve: Resolve, spec=spec, name=name, address=address, members=members) -> dict[str, Any]:
+            def build(resolve: Resolve, spec=spec, name=name, store=store, members=members) -> dict[str, Any]:
                 return {
                     "name": spec.name if spec.name is not None else name,
                     "description": spec.description,
-                    "metadata": {**spec.metadata, **ownership(stack.name, address)},
+                    "metadata": {**spec.metadata, **ownership(stack.name, store)},
                     "expires_after": spec.expires_after.model_dump() if spec.expires_after else None,
                     "chunking_strategy": (spec.chunking_strategy.model_dump(exclude_none=True)
                                           if spec.chunking_strategy else None),
-                    "files": {key: {"file_id": key if key.startswith("file-") else resolve(key),
+                    "files": {key: {"file_id": key if is_external(key) else resolve(key),
                                     "attributes": attributes} for key, attributes in members},
                 }
-            declared.append(Declared(address, self.kind, dependencies, build))
+            declared.append(Declared(store, self.kind, dependencies, build))
         return declared
 
     def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]:
