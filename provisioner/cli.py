@@ -107,7 +107,7 @@ def _declared(stack: Stack) -> list:
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool) -> Plan:
     state = states.load()
     declared = _declared(stack)
-    observed = observe(api, state, {d.kind for d in declared})
+    observed = observe(api, state, {d.kind for d in declared}, [ref for d in declared for ref in d.external])
     return make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
                      state_path=str(states.backend.describe()))
 

@@ -6,18 +6,25 @@ assistants never calls /v1/assistants). It must not decide anything: the planner
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
+from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
 from provisioner.api.base import Api, Obj
 from provisioner.resources import HANDLERS
 from provisioner.resources.base import ObserveContext
 from provisioner.state.model import State
 
 
+EXTERNAL_KINDS = {FILE_ID_PREFIX: "file", VECTOR_STORE_ID_PREFIX: "vector_store"}
+# kinds that name a model, so a plan checks it against the endpoint's model list
+MODEL_KINDS = frozenset({"assistant", "assistant_definition"})
+
+
 @dataclass(frozen=True)
 class Observed:
     objects: dict[str, dict[str, Obj]]  # kind -> live id -> object as the API returned it
     context: ObserveContext
+    models: frozenset[str] | None = None  # None: not read, or the endpoint does not list them
 
 
 def observe_context(state: State, wanted_kinds: set[str] = frozenset()) -> ObserveContext:
@@ -29,15 +36,17 @@ def observe_context(state: State, wanted_kinds: set[str] = frozenset()) -> Obser
     )
 
 
-def observe(api: Api, state: State, kinds: set[str]) -> Observed:
-    """Read every kind in `kinds` plus those the state tracks."""
+def observe(api: Api, state: State, kinds: set[str], external: Iterable[str] = ()) -> Observed:
+    """Read every kind in `kinds`, those the state tracks, and those of the `external` ids named."""
     context = observe_context(state, kinds)
-    kinds = set(kinds) | {r.kind for r in state.resources.values()}
+    read = set(kinds) | {r.kind for r in state.resources.values()}
+    read |= {EXTERNAL_KINDS[prefix] for ref in external for prefix in EXTERNAL_KINDS if ref.startswith(prefix)}
     objects: dict[str, dict[str, Any]] = {}
     for kind, handler in HANDLERS.items():  # in dependency order, so errors come in a stable order
-        if kind in kinds:
+        if kind in read:
             objects[kind] = handler.observe(api, context)
-    return Observed(objects, context)
+    models = api.list_models() if kinds & MODEL_KINDS else None
+    return Observed(objects, context, frozenset(models) if models is not None else None)
 
 
 def is_deposed(address: str) -> bool:

@@ -11,10 +11,11 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from provisioner.config.suggest import did_you_mean
 from provisioner.errors import ProvisionerError
 from provisioner.diff import field_changes
 from provisioner.graph import Graph
-from provisioner.observe import Observed, is_deposed
+from provisioner.observe import EXTERNAL_KINDS, MODEL_KINDS, Observed, is_deposed
 from provisioner.plan import PENDING_SINCE, PENDING_SKEW_SECONDS, Action, Change, Plan, unknown_id
 from provisioner.resources import handler_for
 from provisioner.resources.base import Declared, ObserveContext
@@ -27,6 +28,7 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
               destroy: bool = False, warnings: list[str] | None = None, **where: Any) -> Plan:
     """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone."""
     wanted = {} if destroy else {d.address: d for d in declared}
+    _check_live_references(wanted, observed)
     decided: dict[str, Change] = {}
     claimed = set(observed.context.tracked_ids)
 
@@ -66,6 +68,25 @@ def live_fingerprint(state: State, observed: Observed) -> str:
         handler = handler_for(resource.kind)
         view[address] = None if live is None else handler.live_attributes(live, address, observed.context)
     return hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _check_live_references(wanted: dict[str, Declared], observed: Observed) -> None:
+    """Ids of objects outside the stack must exist, and models must be served: else fail before any change."""
+    problems = []
+    for address, item in wanted.items():
+        for ref in item.external:
+            kind = next(k for prefix, k in EXTERNAL_KINDS.items() if ref.startswith(prefix))
+            if ref not in observed.objects.get(kind, {}):
+                problems.append(f"{address} refers to {ref}, which does not exist at the endpoint")
+        model = item.build(unknown_id).get("model") if item.kind in MODEL_KINDS else None
+        if model and observed.models is not None and model not in observed.models:
+            suggestion = did_you_mean(model, observed.models)
+            problems.append(f'{address} uses model "{model}", which the endpoint does not serve'
+                            + (f" ({suggestion})" if suggestion else ""))
+    if problems:
+        raise ProvisionerError("the stack refers to things the endpoint does not have:\n"
+                               + "\n".join(f"  {p}" for p in problems),
+                               hint="fix these ids or models in the stack; nothing was changed")
 
 
 def _dependency_order(wanted: dict[str, Declared]) -> list[str]:

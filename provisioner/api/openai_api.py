@@ -20,18 +20,6 @@ def _dump(obj: Any) -> Obj:
     return obj.model_dump(mode="json", exclude_unset=False)
 
 
-def _call(what: str, fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except openai.NotFoundError as exc:
-        raise NotFound(f"{what}: {_message(exc)}") from None
-    except openai.APIStatusError as exc:
-        raise ApiError(f"{what}: HTTP {exc.status_code}: {_message(exc)}") from None
-    except openai.APIConnectionError as exc:
-        raise ApiError(f"{what}: cannot reach the endpoint ({exc.__class__.__name__})",
-                       hint="check the provider's base_url and that the server is running") from None
-
-
 def _message(exc: openai.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
     error = body.get("error", body) if isinstance(body, dict) else {}
@@ -48,69 +36,86 @@ class OpenAIApi:
     def describe(self) -> str:
         return self._label
 
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except openai.NotFoundError as exc:
+            raise NotFound(f"{what}: {_message(exc)}") from None
+        except openai.APIStatusError as exc:
+            raise ApiError(f"{what}: HTTP {exc.status_code}: {_message(exc)}") from None
+        except openai.APIConnectionError as exc:
+            raise ApiError(f"{what}: cannot reach {self._label} ({exc.__class__.__name__})",
+                           hint="check the provider's base_url and that the server is running") from None
+
+    def list_models(self) -> list[str] | None:
+        try:
+            return self._call("list models", lambda: [m.id for m in self._client.models.list()])
+        except NotFound:
+            return None
+
     # files
     def list_files(self, purpose: str | None = None) -> list[Obj]:
         kwargs = {"purpose": purpose} if purpose else {}
-        return _call("list files", lambda: [_dump(f) for f in self._client.files.list(limit=10_000, **kwargs)])
+        return self._call("list files", lambda: [_dump(f) for f in self._client.files.list(limit=10_000, **kwargs)])
 
     def upload_file(self, path: Path, filename: str, purpose: str) -> Obj:
         def upload() -> Obj:
             with open(path, "rb") as handle:
                 return _dump(self._client.files.create(file=(filename, handle), purpose=purpose))
-        return _call(f"upload {filename}", upload)
+        return self._call(f"upload {filename}", upload)
 
     def delete_file(self, file_id: str) -> None:
-        _call(f"delete file {file_id}", lambda: self._client.files.delete(file_id))
+        self._call(f"delete file {file_id}", lambda: self._client.files.delete(file_id))
 
     # vector stores
     def list_vector_stores(self) -> list[Obj]:
-        return _call("list vector stores", lambda: [_dump(v) for v in self._client.vector_stores.list(limit=100)])
+        return self._call("list vector stores", lambda: [_dump(v) for v in self._client.vector_stores.list(limit=100)])
 
     def create_vector_store(self, body: Obj) -> Obj:
-        return _call("create vector store", lambda: _dump(self._client.vector_stores.create(**body)))
+        return self._call("create vector store", lambda: _dump(self._client.vector_stores.create(**body)))
 
     def update_vector_store(self, vector_store_id: str, body: Obj) -> Obj:
-        return _call(f"update vector store {vector_store_id}",
+        return self._call(f"update vector store {vector_store_id}",
                      lambda: _dump(self._client.vector_stores.update(vector_store_id, **body)))
 
     def delete_vector_store(self, vector_store_id: str) -> None:
-        _call(f"delete vector store {vector_store_id}", lambda: self._client.vector_stores.delete(vector_store_id))
+        self._call(f"delete vector store {vector_store_id}", lambda: self._client.vector_stores.delete(vector_store_id))
 
     def list_vector_store_files(self, vector_store_id: str) -> list[Obj]:
-        return _call(f"list files of vector store {vector_store_id}",
+        return self._call(f"list files of vector store {vector_store_id}",
                      lambda: [_dump(f) for f in self._client.vector_stores.files.list(vector_store_id, limit=100)])
 
     def create_file_batch(self, vector_store_id: str, files: list[Obj]) -> Obj:
-        return _call(f"attach files to vector store {vector_store_id}",
+        return self._call(f"attach files to vector store {vector_store_id}",
                      lambda: _dump(self._client.vector_stores.file_batches.create(vector_store_id, files=files)))
 
     def retrieve_file_batch(self, vector_store_id: str, batch_id: str) -> Obj:
-        return _call(f"read file batch {batch_id}",
+        return self._call(f"read file batch {batch_id}",
                      lambda: _dump(self._client.vector_stores.file_batches.retrieve(batch_id, vector_store_id=vector_store_id)))
 
     def list_file_batch_files(self, vector_store_id: str, batch_id: str) -> list[Obj]:
-        return _call(f"list files of batch {batch_id}", lambda: [
+        return self._call(f"list files of batch {batch_id}", lambda: [
             _dump(f) for f in self._client.vector_stores.file_batches.list_files(
                 batch_id, vector_store_id=vector_store_id, limit=100)])
 
     def update_vector_store_file(self, vector_store_id: str, file_id: str, attributes: Obj) -> Obj:
-        return _call(f"update attributes of {file_id} in {vector_store_id}", lambda: _dump(
+        return self._call(f"update attributes of {file_id} in {vector_store_id}", lambda: _dump(
             self._client.vector_stores.files.update(file_id, vector_store_id=vector_store_id, attributes=attributes)))
 
     def delete_vector_store_file(self, vector_store_id: str, file_id: str) -> None:
-        _call(f"detach {file_id} from {vector_store_id}",
+        self._call(f"detach {file_id} from {vector_store_id}",
               lambda: self._client.vector_stores.files.delete(file_id, vector_store_id=vector_store_id))
 
     # assistants
     def list_assistants(self) -> list[Obj]:
-        return _call("list assistants", lambda: [_dump(a) for a in self._client.beta.assistants.list(limit=100)])
+        return self._call("list assistants", lambda: [_dump(a) for a in self._client.beta.assistants.list(limit=100)])
 
     def create_assistant(self, body: Obj) -> Obj:
-        return _call("create assistant", lambda: _dump(self._client.beta.assistants.create(**body)))
+        return self._call("create assistant", lambda: _dump(self._client.beta.assistants.create(**body)))
 
     def update_assistant(self, assistant_id: str, body: Obj) -> Obj:
-        return _call(f"update assistant {assistant_id}",
+        return self._call(f"update assistant {assistant_id}",
                      lambda: _dump(self._client.beta.assistants.update(assistant_id, **body)))
 
     def delete_assistant(self, assistant_id: str) -> None:
-        _call(f"delete assistant {assistant_id}", lambda: self._client.beta.assistants.delete(assistant_id))
+        self._call(f"delete assistant {assistant_id}", lambda: self._client.beta.assistants.delete(assistant_id))

@@ -11,7 +11,8 @@ from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import AssistantSpec, Stack
 from provisioner.errors import ProvisionerError
 from provisioner.resources.assistant_parts import (assistant_address, assistant_dependencies,
-                                                   code_interpreter_file_ids, declared_targets,
+                                                   assistant_external_refs, code_interpreter_file_ids,
+                                                   declared_targets,
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
 from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, owned_by, ownership
@@ -104,7 +105,8 @@ class AssistantHandler:
     def declare(self, stack: Stack) -> list[Declared]:
         return [
             Declared(assistant_address(name), self.kind, assistant_dependencies(spec),
-                     lambda resolve, name=name, spec=spec: normalise(resolved_definition(stack, name, spec, resolve)))
+                     lambda resolve, name=name, spec=spec: normalise(resolved_definition(stack, name, spec, resolve)),
+                     assistant_external_refs(spec))
             for name, spec in stack.assistants.items() if declared_targets(stack)[name] == TARGET
         ]
 

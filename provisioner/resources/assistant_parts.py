@@ -22,13 +22,21 @@ def declared_targets(stack: Stack) -> dict[str, str]:
 
 
 def assistant_dependencies(spec: AssistantSpec) -> tuple[str, ...]:
+    return tuple(r for r in _references(spec) if not is_external(r))
+
+
+def assistant_external_refs(spec: AssistantSpec) -> tuple[str, ...]:
+    return tuple(r for r in _references(spec) if is_external(r))
+
+
+def _references(spec: AssistantSpec) -> tuple[str, ...]:
     resources = spec.tool_resources
     refs = []
     if resources and resources.code_interpreter:
         refs += [file_ref(r) for r in resources.code_interpreter.files]
     if resources and resources.file_search:
         refs += [vector_store_ref(r) for r in resources.file_search.vector_stores]
-    return tuple(dict.fromkeys(r for r in refs if not is_external(r)))
+    return tuple(dict.fromkeys(refs))
 
 
 def code_interpreter_file_ids(spec: AssistantSpec, resolve: Resolve) -> list[str] | None:

@@ -27,6 +27,7 @@ class Declared:
     kind: str
     dependencies: tuple[str, ...]
     build: Callable[[Resolve], dict[str, Any]]  # -> the desired attributes
+    external: tuple[str, ...] = ()  # raw ids of objects outside the stack it refers to
 
 
 @dataclass

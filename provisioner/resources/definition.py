@@ -17,7 +17,8 @@ from provisioner.api.base import Api, Obj
 from provisioner.config.spec import AssistantSpec, FileSearchTool, Stack, Tool
 from provisioner.errors import ProvisionerError
 from provisioner.resources.assistant_parts import (assistant_address, assistant_dependencies,
-                                                   code_interpreter_file_ids, declared_targets,
+                                                   assistant_external_refs, code_interpreter_file_ids,
+                                                   declared_targets,
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
 from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, ownership
@@ -94,7 +95,8 @@ class DefinitionHandler:
         targets = declared_targets(stack)
         return [
             Declared(assistant_address(name), self.kind, assistant_dependencies(spec),
-                     lambda resolve, name=name, spec=spec: responses_definition(stack, name, spec, resolve))
+                     lambda resolve, name=name, spec=spec: responses_definition(stack, name, spec, resolve),
+                     assistant_external_refs(spec))
             for name, spec in stack.assistants.items() if targets[name] == TARGET
         ]
 

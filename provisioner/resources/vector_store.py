@@ -44,6 +44,7 @@ class VectorStoreHandler:
                                         else (entry.file_set, dict(entry.attributes)))
                 members.extend((member, attributes) for member in stack.file_sets[set_name])
             dependencies = tuple(dict.fromkeys(m for m, _ in members if not is_external(m)))
+            external = tuple(dict.fromkeys(m for m, _ in members if is_external(m)))
 
             def build(resolve: Resolve, spec=spec, name=name, store=store, members=members) -> dict[str, Any]:
                 return {
@@ -56,7 +57,7 @@ class VectorStoreHandler:
                     "files": {key: {"file_id": key if is_external(key) else resolve(key),
                                     "attributes": attributes} for key, attributes in members},
                 }
-            declared.append(Declared(store, self.kind, dependencies, build))
+            declared.append(Declared(store, self.kind, dependencies, build, external))
         return declared
 
     def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]:

@@ -73,3 +73,17 @@ def test_a_bad_saved_plan_is_a_clear_error(cli, workspace: Path):
     assert result.code == 1
     assert "broken.json is not a plan this provisioner can read" in result.err
     assert "Traceback" not in result.output
+
+
+def test_unknown_model_and_missing_external_ids_fail_the_plan_before_any_change(cli, workspace: Path, emulator):
+    _edit(workspace, "    model: gpt-4o\n", "    model: gpt-4o-mni\n")
+    _edit(workspace, "        vector_stores: [knowledge]", "        vector_stores: [vs_doesnotexist]")
+    _edit(workspace, "        files: [pricing]", "        files: [pricing, file-doesnotexist]")
+    before = emulator.stats()
+    result = cli("apply", STACK, "--auto-approve")
+    assert result.code == 1
+    assert 'assistants.support uses model "gpt-4o-mni", which the endpoint does not serve ' \
+           '(did you mean "gpt-4o-mini"?)' in result.err
+    assert "assistants.support refers to vs_doesnotexist, which does not exist" in result.err
+    assert "assistants.support refers to file-doesnotexist, which does not exist" in result.err
+    assert _writes(emulator.stats()) == _writes(before)
