@@ -18,7 +18,7 @@ from provisioner.graph import Graph
 from provisioner.observe import EXTERNAL_KINDS, MODEL_KINDS, Observed, is_deposed
 from provisioner.plan import PENDING_SINCE, PENDING_SKEW_SECONDS, Action, Change, Plan, unknown_id
 from provisioner.resources import handler_for
-from provisioner.resources.base import Declared, ObserveContext
+from provisioner.resources.base import Declared
 from provisioner.state.model import ResourceState, State
 
 NEW_ID_ACTIONS = (Action.CREATE, Action.REPLACE)

@@ -1,12 +1,17 @@
-"""Shared fixtures: a real emulator subprocess and an `openai` client pointed at it."""
+"""Shared fixtures: a real emulator subprocess, an `openai` client pointed at it, and the CLI harness."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator
 
 import openai
 import pytest
 
+from provisioner.cli import main
 from provisioner.emulator.testing import EmulatorProcess, running_emulator
 
 # Fast enough for a quick suite, slow enough that "in_progress" is observable.
@@ -39,3 +44,58 @@ def emulator_factory() -> Iterator[Callable[..., EmulatorProcess]]:
     yield start
     for process in started:
         process.close()
+
+
+# ---- the end-to-end CLI harness (tests/core, tests/targets) ----
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "stacks"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator) -> Path:
+    """A copy of the example stacks in a fresh directory whose state/ starts empty."""
+    shutil.copytree(EXAMPLES, tmp_path / "stacks")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PROVISIONER_EMULATOR_URL", emulator.base_url)
+    monkeypatch.delenv("CI", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Runs `provisioner ARGS...` in this process, as a user would type it; returns code and output."""
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(["--no-color", *args])
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+    return run
+
+
+@pytest.fixture
+def api(client: openai.OpenAI) -> openai.OpenAI:
+    """The SDK client the CLI tests use to look at (and tamper with) what is live."""
+    return client
+
+
+@pytest.fixture
+def read_state(workspace: Path):
+    """The stack's state file as JSON, as a user would inspect it."""
+    def read(stack: str = "support-bot") -> dict:
+        return json.loads((workspace / "state" / f"{stack}.json").read_text())
+    return read

@@ -11,7 +11,7 @@ from typing import Any
 
 from provisioner.addresses import address, file_ref, is_external
 from provisioner.api.base import Api, NotFound, Obj
-from provisioner.config.spec import Stack, VectorStoreFile, VectorStoreFileSet
+from provisioner.config.spec import Stack
 from provisioner.errors import ProvisionerError
 from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, owned_by, ownership
 

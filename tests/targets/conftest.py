@@ -1,5 +1,4 @@
-"""Fixtures for the assistant-target tests: the end-to-end CLI harness of tests/core, and OpenAI's
-published schema of the Responses create request."""
+"""Fixtures for the assistant-target tests: OpenAI's published schema of the Responses create request."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +8,6 @@ import pytest
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-
-from core.conftest import api, cli, read_state, workspace  # noqa: F401 - the same harness as tests/core
 
 # reference data kept beside the repository: ../shared/openai-openapi (see its README.md)
 OPENAPI = Path(__file__).resolve().parents[2].parent / "shared" / "openai-openapi" / "openapi.yaml"

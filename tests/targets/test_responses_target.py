@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
-from textwrap import dedent
 
 import jsonschema
 import openai
