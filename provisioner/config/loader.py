@@ -103,7 +103,7 @@ class _Loader:
         References(self.smap, self.diags, files=specs["files"].keys(), file_sets=specs["file_sets"].keys(),
                    vector_stores=specs["vector_stores"].keys(),
                    functions={key: spec.name or key for key, spec in specs["functions"].items()}
-                   ).check(specs["vector_stores"], specs["assistants"])
+                   ).check(specs["vector_stores"], assistants)
         if top:
             self._check_provider(top)
         self.diags.raise_if_any()

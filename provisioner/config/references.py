@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
+
+# Assistants API rankers the Responses file_search tool does not offer (it has auto, default-2024-11-15)
+ASSISTANTS_ONLY_RANKERS = frozenset({"default_2024_08_21"})
 from provisioner.config.suggest import did_you_mean
 from provisioner.config.spec import AssistantSpec, FunctionTool, VectorStoreSpec
 from provisioner.config.yaml_source import Path_, SourceMap
@@ -109,6 +112,12 @@ class References:
         tool_types = {tool.type for tool in a.tools}
         seen: dict[str, str] = {}  # name the model sees -> the functions: key giving it
         for i, tool in enumerate(a.tools):
+            ranking = getattr(tool, "ranking_options", None)
+            if a.target == "responses" and ranking and ranking.ranker in ASSISTANTS_ONLY_RANKERS:
+                self.diags.add(f"file_search ranker '{ranking.ranker}' exists only in the Assistants API; "
+                               "the Responses API offers 'auto'",
+                               self.smap.value(base + ("tools", i, "ranking_options", "ranker")),
+                               hint="set `ranker: auto` (or leave ranking_options out) to deploy it with target responses")
             if not isinstance(tool, FunctionTool):
                 continue
             path = base + ("tools", i, "function")

@@ -15,7 +15,6 @@ from typing import Any
 
 from provisioner.api.base import Api, Obj
 from provisioner.config.spec import AssistantSpec, FileSearchTool, Stack, Tool
-from provisioner.errors import ProvisionerError
 from provisioner.resources.assistant_parts import (assistant_address, assistant_dependencies,
                                                    assistant_external_refs, code_interpreter_file_ids,
                                                    declared_targets,
@@ -25,8 +24,6 @@ from provisioner.resources.base import ApplyContext, Declared, ObserveContext, R
 
 TARGET = "responses"
 ID_PREFIX = "def_"
-# Assistants API rankers the Responses file_search tool does not offer (it has auto, default-2024-11-15)
-ASSISTANTS_ONLY_RANKERS = frozenset({"default_2024_08_21"})
 
 
 def definition_id(address: str) -> str:
@@ -37,7 +34,7 @@ def definition_id(address: str) -> str:
 def responses_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: Resolve) -> dict[str, Any]:
     """The assistant as the keyword arguments of a Responses create request (all but `input`)."""
     body: dict[str, Any] = {"model": spec.model, "instructions": spec.instructions,
-                            "tools": [_tool(stack, name, spec, tool, resolve) for tool in spec.tools] or None,
+                            "tools": [_tool(stack, spec, tool, resolve) for tool in spec.tools] or None,
                             "temperature": spec.temperature, "top_p": spec.top_p}
     if spec.reasoning_effort is not None:
         body["reasoning"] = {"effort": spec.reasoning_effort}
@@ -48,7 +45,7 @@ def responses_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: 
     return {key: value for key, value in body.items() if value is not None}
 
 
-def _tool(stack: Stack, name: str, spec: AssistantSpec, tool: Tool, resolve: Resolve) -> dict[str, Any]:
+def _tool(stack: Stack, spec: AssistantSpec, tool: Tool, resolve: Resolve) -> dict[str, Any]:
     if tool.type == "function":
         function = function_tool(stack, tool.function)
         if function["description"] is None:
@@ -57,22 +54,16 @@ def _tool(stack: Stack, name: str, spec: AssistantSpec, tool: Tool, resolve: Res
     if tool.type == "code_interpreter":
         return {"type": "code_interpreter",
                 "container": {"type": "auto", "file_ids": code_interpreter_file_ids(spec, resolve) or []}}
-    return _file_search(name, spec, tool, resolve)
+    return _file_search(spec, tool, resolve)
 
 
-def _file_search(name: str, spec: AssistantSpec, tool: FileSearchTool, resolve: Resolve) -> dict[str, Any]:
+def _file_search(spec: AssistantSpec, tool: FileSearchTool, resolve: Resolve) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "file_search",
                            "vector_store_ids": file_search_vector_store_ids(spec, resolve) or []}
     if tool.max_num_results is not None:
         out["max_num_results"] = tool.max_num_results
-    if tool.ranking_options is not None:
-        ranking = tool.ranking_options.model_dump()
-        if ranking["ranker"] in ASSISTANTS_ONLY_RANKERS:
-            raise ProvisionerError(
-                f"{assistant_address(name)}: file_search ranker {ranking['ranker']!r} exists only in the "
-                "Assistants API; the Responses API offers 'auto'",
-                hint="set `ranker: auto` (or leave ranking_options out) to deploy it with target responses")
-        out["ranking_options"] = ranking
+    if tool.ranking_options is not None:  # the loader refused Assistants-only rankers for this target
+        out["ranking_options"] = tool.ranking_options.model_dump()
     return out
 
 

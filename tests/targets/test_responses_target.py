@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -140,7 +141,8 @@ def test_an_assistants_only_ranker_is_refused_for_the_responses_target(cli, work
     (workspace / "triage" / "notes.md").write_text("Refunds take five days.\n")
     result = cli("plan", "triage")
     assert result.code == 1
-    assert "ranker 'default_2024_08_21' exists only in the Assistants API" in result.err
+    assert re.search(r"triage/stack\.yaml:\d+:\d+: file_search ranker 'default_2024_08_21' exists only in the "
+                     "Assistants API", result.err), result.err
     assert "set `ranker: auto`" in result.err
 
 
