@@ -134,6 +134,10 @@ class AssistantHandler:
                ctx: ApplyContext) -> dict[str, Any]:
         body = {key: after.get(key, API_DEFAULTS.get(key)) for key in MANAGED_FIELDS
                 if before.get(key) != after.get(key)}
+        if "tool_resources" in body:
+            # on modify the API replaces a tool's resources only when that tool is named, so a tool
+            # dropped from tool_resources is sent empty, or it would keep its old files or stores
+            body["tool_resources"] = {**API_DEFAULTS["tool_resources"], **body["tool_resources"]}
         body["model"] = after["model"]  # some compatible servers require it on every modify
         return normalise(api.update_assistant(live_id, body))
 

@@ -1,0 +1,268 @@
+"""Situations a platform team hits, end to end through the CLI against the emulator.
+
+Each test states what a user would notice: the plan's actions and diffs, exit codes, the live
+objects read with the SDK, and the state file.
+"""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import openai
+import pytest
+
+
+def write_stack(workspace: Path, name: str, stack: str, files: dict[str, str] | None = None) -> str:
+    """Write `stacks/<name>/stack.yaml` (and data files); returns the stack path for the CLI."""
+    root = workspace / "stacks" / name
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "stack.yaml").write_text(textwrap.dedent(stack))
+    for path, content in (files or {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(content)
+    return f"stacks/{name}"
+
+
+def edit(workspace: Path, stack: str, old: str, new: str, file: str = "stack.yaml") -> None:
+    path = workspace / stack / file
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def plan_json(cli, stack: str, *extra: str) -> dict:
+    result = cli("plan", stack, "--json", *extra)
+    assert result.code == 0, result.output
+    return json.loads(result.out)
+
+
+def actions(plan: dict) -> dict[str, str]:
+    return {c["address"]: c["action"] for c in plan["changes"] if c["action"] != "no-op"}
+
+
+def apply_ok(cli, stack: str, *extra: str):
+    result = cli("apply", stack, "--auto-approve", *extra)
+    assert result.code == 0, result.output
+    return result
+
+
+def no_changes(cli, stack: str) -> None:
+    result = cli("plan", stack, "--detailed-exitcode")
+    assert result.code == 0, result.output
+    assert "No changes." in result.out
+
+
+def resources(workspace: Path, stack_name: str) -> dict:
+    return json.loads((workspace / "state" / f"{stack_name}.json").read_text())["resources"]
+
+
+def ids(workspace: Path, stack_name: str) -> dict[str, str]:
+    return {a: r["id"] for a, r in resources(workspace, stack_name).items()}
+
+
+def gone(fetch) -> bool:
+    try:
+        fetch()
+    except openai.NotFoundError:
+        return True
+    return False
+
+
+def store_members(api: openai.OpenAI, store_id: str) -> dict[str, dict]:
+    return {f.id: {"status": f.status, "attributes": f.attributes} for f in api.vector_stores.files.list(store_id)}
+
+
+DOCS = {"docs/a.md": "# A\nAlpha document.\n", "docs/b.md": "# B\nBravo document.\n",
+        "docs/c.md": "# C\nCharlie document.\n"}
+
+KNOWLEDGE = """\
+stack: {name}
+file_sets:
+  docs:
+    include: ["docs/*.md"]
+vector_stores:
+  kb:
+    name: kb-one
+    description: the docs
+    metadata: {{team: a}}
+    expires_after: {{anchor: last_active_at, days: 7}}
+    chunking_strategy:
+      type: static
+      static: {{max_chunk_size_tokens: 800, chunk_overlap_tokens: 200}}
+    file_sets:
+      - file_set: docs
+        attributes: {{source: docs}}
+assistants:
+  bot:
+    model: gpt-4o
+    tools: [{{type: file_search}}]
+    tool_resources:
+      file_search: {{vector_stores: [kb]}}
+"""
+
+
+# ---- 1. vector store: replace on chunking, in-place for the rest ---------------------------------
+
+def test_changing_chunking_replaces_the_store_and_repoints_the_assistant(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "kb1", KNOWLEDGE.format(name="kb1"), DOCS)
+    apply_ok(cli, stack)
+    old = ids(workspace, "kb1")
+    edit(workspace, stack, "max_chunk_size_tokens: 800", "max_chunk_size_tokens: 400")
+
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"vector_stores.kb": "replace", "assistants.bot": "update"}
+    change = next(c for c in plan["changes"] if c["address"] == "vector_stores.kb")
+    forcing = [d for d in change["diff"] if d["forces_replacement"]]
+    assert [d["path"] for d in forcing] == ["chunking_strategy.static.max_chunk_size_tokens"]
+    text = cli("plan", stack).out
+    assert "forces replacement" in text or "cannot change in place" in text
+
+    result = apply_ok(cli, stack)
+    assert "1 added, 1 changed, 1 destroyed" in result.out
+    new = ids(workspace, "kb1")
+    assert new["vector_stores.kb"] != old["vector_stores.kb"]
+    assert all(new[a] == old[a] for a in old if a.startswith("file_sets"))  # no re-upload
+    members = store_members(api, new["vector_stores.kb"])
+    assert set(members) == {new[a] for a in new if a.startswith("file_sets")}
+    assert all(m["status"] == "completed" and m["attributes"] == {"source": "docs"} for m in members.values())
+    for member in api.vector_stores.files.list(new["vector_stores.kb"]):
+        assert member.chunking_strategy.static.max_chunk_size_tokens == 400
+    bot = api.beta.assistants.retrieve(new["assistants.bot"])
+    assert bot.tool_resources.file_search.vector_store_ids == [new["vector_stores.kb"]]
+    assert gone(lambda: api.vector_stores.retrieve(old["vector_stores.kb"]))
+    assert not [a for a in resources(workspace, "kb1") if "deposed" in a]
+    no_changes(cli, stack)
+
+
+def test_name_metadata_and_expiry_of_a_store_change_in_place(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "kb2", KNOWLEDGE.format(name="kb2"), DOCS)
+    apply_ok(cli, stack)
+    old = ids(workspace, "kb2")
+    edit(workspace, stack, "name: kb-one", "name: kb-two")
+    edit(workspace, stack, "metadata: {team: a}", "metadata: {team: b, tier: gold}")
+    edit(workspace, stack, "days: 7", "days: 30")
+
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"vector_stores.kb": "update"}
+    change = next(c for c in plan["changes"] if c["address"] == "vector_stores.kb")
+    assert {d["path"] for d in change["diff"]} == {"name", "metadata.team", "metadata.tier", "expires_after.days"}
+    assert not any(d["forces_replacement"] for d in change["diff"])
+
+    apply_ok(cli, stack)
+    assert ids(workspace, "kb2") == old
+    store = api.vector_stores.retrieve(old["vector_stores.kb"])
+    assert store.name == "kb-two" and store.expires_after.days == 30
+    assert store.metadata["team"] == "b" and store.metadata["tier"] == "gold"
+    no_changes(cli, stack)
+
+    # dropping a metadata key and the expiry altogether also converges
+    edit(workspace, stack, "metadata: {team: b, tier: gold}", "metadata: {team: b}")
+    edit(workspace, stack, "    expires_after: {anchor: last_active_at, days: 30}\n", "")
+    assert actions(plan_json(cli, stack)) == {"vector_stores.kb": "update"}
+    apply_ok(cli, stack)
+    store = api.vector_stores.retrieve(old["vector_stores.kb"])
+    assert "tier" not in store.metadata and store.expires_after is None
+    no_changes(cli, stack)
+
+
+def test_changing_per_file_attributes_updates_them_without_reupload(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "kb3", KNOWLEDGE.format(name="kb3"), DOCS)
+    apply_ok(cli, stack)
+    old = ids(workspace, "kb3")
+    edit(workspace, stack, "attributes: {source: docs}", "attributes: {source: manual, version: 2}")
+
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"vector_stores.kb": "update"}
+    change = next(c for c in plan["changes"] if c["address"] == "vector_stores.kb")
+    assert all(".attributes." in d["path"] for d in change["diff"]), change["diff"]
+
+    before = {f.id for f in api.files.list()}
+    apply_ok(cli, stack)
+    assert ids(workspace, "kb3") == old
+    assert {f.id for f in api.files.list()} == before  # nothing uploaded
+    members = store_members(api, old["vector_stores.kb"])
+    assert set(members) == {old[a] for a in old if a.startswith("file_sets")}
+    assert all(m["attributes"] == {"source": "manual", "version": 2} for m in members.values()), members
+    no_changes(cli, stack)
+
+
+# ---- 2, 3. files moving between stores and within a file set --------------------------------------
+
+TWO_STORES = """\
+stack: {name}
+files:
+  faq: {{path: data/faq.md}}
+  guide: {{path: data/guide.md}}
+vector_stores:
+  one:
+    files: [faq, guide]
+  two:
+    files: []
+"""
+
+
+def test_a_file_moved_to_another_store_updates_both_without_reupload(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "move", TWO_STORES.format(name="move"),
+                        {"data/faq.md": "Questions.\n", "data/guide.md": "The guide.\n"})
+    apply_ok(cli, stack)
+    old = ids(workspace, "move")
+    edit(workspace, stack, "files: [faq, guide]", "files: [faq]")
+    edit(workspace, stack, "files: []", "files: [guide]")
+
+    assert actions(plan_json(cli, stack)) == {"vector_stores.one": "update", "vector_stores.two": "update"}
+    apply_ok(cli, stack)
+    assert ids(workspace, "move") == old
+    assert set(store_members(api, old["vector_stores.one"])) == {old["files.faq"]}
+    assert set(store_members(api, old["vector_stores.two"])) == {old["files.guide"]}
+    no_changes(cli, stack)
+
+
+def test_a_document_renamed_in_a_file_set_leaves_exactly_the_right_files(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "rename", KNOWLEDGE.format(name="rename"), DOCS)
+    apply_ok(cli, stack)
+    old = ids(workspace, "rename")
+    root = workspace / stack
+    (root / "docs" / "b.md").rename(root / "docs" / "bravo.md")
+    old_doc, new_doc = 'file_sets.docs["docs/b.md"]', 'file_sets.docs["docs/bravo.md"]'
+
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {old_doc: "delete", new_doc: "create", "vector_stores.kb": "update"}
+    apply_ok(cli, stack)
+    new = ids(workspace, "rename")
+    assert old_doc not in new and new[new_doc] != old[old_doc]
+    assert gone(lambda: api.files.retrieve(old[old_doc]))
+    assert api.files.retrieve(new[new_doc]).filename == "bravo.md"
+    members = store_members(api, new["vector_stores.kb"])
+    assert set(members) == {new[a] for a in new if a.startswith("file_sets")}
+    assert all(m["status"] == "completed" for m in members.values())
+    no_changes(cli, stack)
+
+
+# ---- 4. removing a store an assistant still uses --------------------------------------------------
+
+def test_removing_a_store_the_assistant_used_updates_the_assistant_first(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "drop", KNOWLEDGE.format(name="drop").replace(
+        "    tools: [{type: file_search}]\n    tool_resources:\n",
+        "    tools: [{type: file_search}, {type: code_interpreter}]\n    tool_resources:\n"
+        "      code_interpreter: {files: [extra]}\n").replace(
+        "file_sets:\n", "files:\n  extra: {path: data/extra.csv}\nfile_sets:\n", 1),
+        {**DOCS, "data/extra.csv": "a,b\n1,2\n"})
+    apply_ok(cli, stack)
+    old = ids(workspace, "drop")
+    text = (workspace / stack / "stack.yaml").read_text()
+    start, end = text.index("vector_stores:\n"), text.index("assistants:\n")
+    text = text[:start] + text[end:]
+    (workspace / stack / "stack.yaml").write_text(text.replace("      file_search: {vector_stores: [kb]}\n", ""))
+
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"vector_stores.kb": "delete", "assistants.bot": "update"}
+    events = cli("apply", stack, "--auto-approve")
+    assert events.code == 0, events.output
+    assert "1 changed, 1 destroyed" in events.out
+    bot = api.beta.assistants.retrieve(old["assistants.bot"])
+    assert not (bot.tool_resources.file_search and bot.tool_resources.file_search.vector_store_ids)
+    assert bot.tool_resources.code_interpreter.file_ids == [old["files.extra"]]
+    assert gone(lambda: api.vector_stores.retrieve(old["vector_stores.kb"]))
+    assert "vector_stores.kb" not in resources(workspace, "drop")
+    no_changes(cli, stack)
