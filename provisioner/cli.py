@@ -69,9 +69,11 @@ def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
 def stack_options(fn):
     fn = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
                       help="State file (default: state/<stack>.json).")(fn)
-    fn = click.option("--var-file", "var_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    fn = click.option("--var-file", "var_files", multiple=True,
+                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
                       help="YAML or JSON file of variable values (repeatable).")(fn)
-    fn = click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a variable (repeatable).")(fn)
+    fn = click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+                      help="Set a variable (repeatable).")(fn)
     return fn
 
 
@@ -130,7 +132,8 @@ def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--markdown", is_flag=True, help="Print the plan as Markdown (for a pull-request comment).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
 @click.pass_obj
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,

@@ -132,7 +132,8 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
         before = (handler_for(recorded.kind).live_attributes(old_live, item.address, context)
                   if old_live is not None else recorded.attributes)
         return Change(**common, action=Action.REPLACE, id=recorded.id, before=before,
-                      diff=field_changes(before, wanted), reason=f"it is deployed as {recorded.kind} now; the stack asks for {item.kind}")
+                      diff=field_changes(before, wanted),
+                      reason=f"it is deployed as {recorded.kind} now; the stack asks for {item.kind}")
 
     live = live_objects.get(recorded.id or "")
     if live is None:

@@ -1,10 +1,14 @@
 """`Api` over the official openai SDK, for OpenAI, any compatible base_url, or the emulator.
 
 Translates SDK errors into ApiError/NotFound with the server's message; the SDK's own retries
-handle 429 and 5xx. It must not log request headers: they carry the key.
+handle 429 and 5xx. A call that makes an object is never repeated after its answer was lost (the
+server may have made it): it fails, and the next plan takes the object back from the pending intent
+in state. It must not log request headers: they carry the key.
 """
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -14,6 +18,14 @@ from provisioner.api.base import NotFound, Obj
 from provisioner.errors import ApiError
 
 T = TypeVar("T")
+
+# the answers after which the server surely made nothing, so a create may be sent again
+RETRY_STATUSES = frozenset({408, 409, 429})
+RETRY_DELAY_START = 0.5
+RETRY_DELAY_MAX = 8.0
+RETRY_AFTER_MAX = 60.0
+LOST_ANSWER_HINT = ("the server may have made it before the connection was lost; apply again: the next plan "
+                    "takes it back instead of making a second one")
 
 
 def _dump(obj: Any) -> Obj:
@@ -32,11 +44,14 @@ class OpenAIApi:
     def __init__(self, client: openai.OpenAI, label: str):
         self._client = client
         self._label = label
+        # creates go through _create: the SDK's retries would repeat them after a lost answer too
+        self._once = client.with_options(max_retries=0)
+        self._create_retries = client.max_retries
 
     def describe(self) -> str:
         return self._label
 
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
+    def _call(self, what: str, fn: Callable[[], T], creates: bool = False) -> T:
         try:
             return fn()
         except openai.NotFoundError as exc:
@@ -44,8 +59,24 @@ class OpenAIApi:
         except openai.APIStatusError as exc:
             raise ApiError(f"{what}: HTTP {exc.status_code}: {_message(exc)}") from None
         except openai.APIConnectionError as exc:
+            if creates:
+                raise ApiError(f"{what}: the connection to {self._label} was lost before the answer "
+                               f"({exc.__class__.__name__})", hint=LOST_ANSWER_HINT) from None
             raise ApiError(f"{what}: cannot reach {self._label} ({exc.__class__.__name__})",
                            hint="check the provider's base_url and that the server is running") from None
+
+    def _create(self, what: str, fn: Callable[[openai.OpenAI], T]) -> T:
+        """A call that makes an object: sent again only after an answer saying nothing was made."""
+        def attempts() -> T:
+            for attempt in range(self._create_retries):
+                try:
+                    return fn(self._once)
+                except openai.APIStatusError as exc:
+                    if exc.status_code not in RETRY_STATUSES and exc.status_code < 500:
+                        raise
+                    time.sleep(_retry_delay(attempt, exc))
+            return fn(self._once)
+        return self._call(what, attempts, creates=True)
 
     def list_models(self) -> list[str] | None:
         try:
@@ -59,10 +90,10 @@ class OpenAIApi:
         return self._call("list files", lambda: [_dump(f) for f in self._client.files.list(limit=10_000, **kwargs)])
 
     def upload_file(self, path: Path, filename: str, purpose: str) -> Obj:
-        def upload() -> Obj:
+        def upload(client: openai.OpenAI) -> Obj:
             with open(path, "rb") as handle:
-                return _dump(self._client.files.create(file=(filename, handle), purpose=purpose))
-        return self._call(f"upload {filename}", upload)
+                return _dump(client.files.create(file=(filename, handle), purpose=purpose))
+        return self._create(f"upload {filename}", upload)
 
     def delete_file(self, file_id: str) -> None:
         self._call(f"delete file {file_id}", lambda: self._client.files.delete(file_id))
@@ -72,26 +103,27 @@ class OpenAIApi:
         return self._call("list vector stores", lambda: [_dump(v) for v in self._client.vector_stores.list(limit=100)])
 
     def create_vector_store(self, body: Obj) -> Obj:
-        return self._call("create vector store", lambda: _dump(self._client.vector_stores.create(**body)))
+        return self._create("create vector store", lambda client: _dump(client.vector_stores.create(**body)))
 
     def update_vector_store(self, vector_store_id: str, body: Obj) -> Obj:
         return self._call(f"update vector store {vector_store_id}",
-                     lambda: _dump(self._client.vector_stores.update(vector_store_id, **body)))
+                          lambda: _dump(self._client.vector_stores.update(vector_store_id, **body)))
 
     def delete_vector_store(self, vector_store_id: str) -> None:
         self._call(f"delete vector store {vector_store_id}", lambda: self._client.vector_stores.delete(vector_store_id))
 
     def list_vector_store_files(self, vector_store_id: str) -> list[Obj]:
         return self._call(f"list files of vector store {vector_store_id}",
-                     lambda: [_dump(f) for f in self._client.vector_stores.files.list(vector_store_id, limit=100)])
+                          lambda: [_dump(f) for f in self._client.vector_stores.files.list(vector_store_id, limit=100)])
 
     def create_file_batch(self, vector_store_id: str, files: list[Obj]) -> Obj:
         return self._call(f"attach files to vector store {vector_store_id}",
-                     lambda: _dump(self._client.vector_stores.file_batches.create(vector_store_id, files=files)))
+                          lambda: _dump(self._client.vector_stores.file_batches.create(vector_store_id, files=files)))
 
     def retrieve_file_batch(self, vector_store_id: str, batch_id: str) -> Obj:
         return self._call(f"read file batch {batch_id}",
-                     lambda: _dump(self._client.vector_stores.file_batches.retrieve(batch_id, vector_store_id=vector_store_id)))
+                          lambda: _dump(self._client.vector_stores.file_batches.retrieve(
+                              batch_id, vector_store_id=vector_store_id)))
 
     def list_file_batch_files(self, vector_store_id: str, batch_id: str) -> list[Obj]:
         return self._call(f"list files of batch {batch_id}", lambda: [
@@ -111,11 +143,24 @@ class OpenAIApi:
         return self._call("list assistants", lambda: [_dump(a) for a in self._client.beta.assistants.list(limit=100)])
 
     def create_assistant(self, body: Obj) -> Obj:
-        return self._call("create assistant", lambda: _dump(self._client.beta.assistants.create(**body)))
+        return self._create("create assistant", lambda client: _dump(client.beta.assistants.create(**body)))
 
     def update_assistant(self, assistant_id: str, body: Obj) -> Obj:
         return self._call(f"update assistant {assistant_id}",
-                     lambda: _dump(self._client.beta.assistants.update(assistant_id, **body)))
+                          lambda: _dump(self._client.beta.assistants.update(assistant_id, **body)))
 
     def delete_assistant(self, assistant_id: str) -> None:
         self._call(f"delete assistant {assistant_id}", lambda: self._client.beta.assistants.delete(assistant_id))
+
+
+def _retry_delay(attempt: int, exc: openai.APIStatusError) -> float:
+    """The server's Retry-After when it gives one, else exponential backoff with jitter."""
+    headers = exc.response.headers
+    for header, divisor in (("retry-after-ms", 1000), ("retry-after", 1)):
+        try:
+            delay = float(headers.get(header, "")) / divisor
+        except ValueError:
+            continue
+        if 0 <= delay <= RETRY_AFTER_MAX:
+            return delay
+    return min(RETRY_DELAY_START * 2 ** attempt, RETRY_DELAY_MAX) * (1 - 0.25 * random.random())

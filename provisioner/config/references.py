@@ -117,7 +117,8 @@ class References:
                 self.diags.add(f"file_search ranker '{ranking.ranker}' exists only in the Assistants API; "
                                "the Responses API offers 'auto'",
                                self.smap.value(base + ("tools", i, "ranking_options", "ranker")),
-                               hint="set `ranker: auto` (or leave ranking_options out) to deploy it with target responses")
+                               hint="set `ranker: auto` (or leave ranking_options out) to deploy it with "
+                                    "target responses")
             if not isinstance(tool, FunctionTool):
                 continue
             path = base + ("tools", i, "function")
@@ -144,5 +145,6 @@ class References:
                 self.diags.add("file_search resources are given but the assistant has no file_search tool",
                                self.smap.key(path), hint="add `- type: file_search` to tools")
             for i, store in enumerate(resources.file_search.vector_stores):
-                self._ref(store, path + ("vector_stores", i), "vector_stores", self.vector_stores, VECTOR_STORE_ID_PREFIX)
+                self._ref(store, path + ("vector_stores", i), "vector_stores", self.vector_stores,
+                          VECTOR_STORE_ID_PREFIX)
         self._metadata(a.metadata, base + ("metadata",))
