@@ -1,0 +1,104 @@
+"""An unreliable endpoint: retried faults, and answers lost after the server acted (crash recovery)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openai
+import pytest
+
+from provisioner.emulator.testing import running_emulator
+from tests.conftest import FAST_SWITCHES
+
+STACK = "stacks/support-bot"
+
+
+def _owned(client: openai.OpenAI) -> dict[str, int]:
+    stores = [v for v in client.vector_stores.list() if (v.metadata or {}).get("provisioner:stack") == "support-bot"]
+    assistants = [a for a in client.beta.assistants.list()
+                  if (a.metadata or {}).get("provisioner:stack") == "support-bot"]
+    return {"files": len(list(client.files.list())), "vector_stores": len(stores), "assistants": len(assistants)}
+
+
+def _state(workspace: Path) -> dict:
+    return json.loads((workspace / "state" / "support-bot.json").read_text())["resources"]
+
+
+def test_retried_429_and_500_faults_still_apply_and_converge(cli, workspace: Path, monkeypatch):
+    with running_emulator(**FAST_SWITCHES, fault_rate=0.2, fault_seed=7, fault_kinds=["429", "500"]) as flaky:
+        monkeypatch.setenv("PROVISIONER_EMULATOR_URL", flaky.base_url)
+        result = cli("apply", STACK, "--auto-approve")
+        assert result.code == 0, result.output
+        assert flaky.stats()["faults"], "no fault was injected: the test proves nothing"
+        plan = cli("plan", STACK, "--detailed-exitcode")
+        assert plan.code == 0, plan.output
+        flaky.set_faults(rate=0)
+        assert _owned(flaky.client()) == {"files": 5, "vector_stores": 1, "assistants": 1}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_answers_lost_after_the_server_acted_converge_without_duplicates(cli, workspace: Path, monkeypatch, seed):
+    """`drop_after`: the server creates the object, then the connection dies. The next apply must
+    take the object back (pending intent + adoption), never make a second one."""
+    with running_emulator(**FAST_SWITCHES, fault_rate=0.25, fault_seed=seed, fault_kinds=["drop_after"]) as flaky:
+        monkeypatch.setenv("PROVISIONER_EMULATOR_URL", flaky.base_url)
+        first = cli("apply", STACK, "--auto-approve")
+        assert "Traceback" not in first.output
+        faults = flaky.stats()["faults"]
+        flaky.set_faults(rate=0)
+        assert faults, "no fault was injected: the test proves nothing"
+        again = cli("apply", STACK, "--auto-approve")
+        assert again.code == 0, again.output
+        assert _owned(flaky.client()) == {"files": 5, "vector_stores": 1, "assistants": 1}, (first.output, again.output)
+        state = _state(workspace)
+        assert len(state) == 7 and all(r["id"] for r in state.values())
+        assert cli("plan", STACK, "--detailed-exitcode").code == 0
+
+
+ONE_OF_EACH = {
+    "file": ("stack: lost\nfiles:\n  notes: {path: notes.md}\n", {"notes.md": "Some notes.\n"}),
+    "vector_store": ("stack: lost\nvector_stores:\n  kb: {name: kb, metadata: {team: a}}\n", {}),
+    "assistant": ("stack: lost\nassistants:\n  bot: {model: gpt-4o-mini, instructions: Be brief.}\n", {}),
+}
+
+
+def _live(client: openai.OpenAI, kind: str) -> list[str]:
+    if kind == "file":
+        return [f.id for f in client.files.list()]
+    if kind == "vector_store":
+        return [v.id for v in client.vector_stores.list()]
+    return [a.id for a in client.beta.assistants.list()]
+
+
+@pytest.mark.parametrize("kind", sorted(ONE_OF_EACH))
+def test_a_create_whose_answer_was_lost_is_adopted_not_repeated(cli, workspace: Path, monkeypatch, kind):
+    stack_text, files = ONE_OF_EACH[kind]
+    root = workspace / "stacks" / "lost"
+    root.mkdir()
+    (root / "stack.yaml").write_text(stack_text)
+    for name, content in files.items():
+        (root / name).write_text(content)
+    state_file = workspace / "state" / "lost.json"
+    with running_emulator(**FAST_SWITCHES) as flaky:
+        monkeypatch.setenv("PROVISIONER_EMULATOR_URL", flaky.base_url)
+        client = flaky.client(max_retries=0)
+        for seed in range(40):  # until a seed drops the answer to the create itself
+            flaky.reset()
+            state_file.unlink(missing_ok=True)
+            flaky.set_faults(rate=0.5, kinds=["drop_after"], seed=seed)
+            first = cli("apply", "stacks/lost", "--auto-approve")
+            if first.code == 1 and "lost before the answer" in first.err:
+                break
+        else:
+            pytest.fail("no seed dropped the answer to the create")
+        flaky.set_faults(rate=0)
+        assert len(_live(client, kind)) == 1, "the server made the object even though the answer was lost"
+        assert json.loads(state_file.read_text())["resources"][next(iter(
+            json.loads(state_file.read_text())["resources"]))]["id"] is None  # only the intent
+
+        plan = json.loads(cli("plan", "stacks/lost", "--json").out)
+        assert [(c["kind"], c["action"]) for c in plan["changes"]] == [(kind, "adopt")]
+        assert plan["changes"][0]["id"] == _live(client, kind)[0]
+        assert cli("apply", "stacks/lost", "--auto-approve").code == 0
+        assert len(_live(client, kind)) == 1
+        assert cli("plan", "stacks/lost", "--detailed-exitcode").code == 0
