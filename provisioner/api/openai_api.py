@@ -29,7 +29,8 @@ LOST_ANSWER_HINT = ("the server may have made it before the connection was lost;
 
 
 def _dump(obj: Any) -> Obj:
-    return obj.model_dump(mode="json", exclude_unset=False)
+    # by alias: the wire shape (e.g. a json_schema response format's `schema`, which the SDK calls `schema_`)
+    return obj.model_dump(mode="json", exclude_unset=False, by_alias=True)
 
 
 def _message(exc: openai.APIStatusError) -> str:

@@ -75,6 +75,8 @@ def normalise(body: dict[str, Any]) -> dict[str, Any]:
         value = body.get(key)
         if key == "tools":
             value = [_normalise_tool(t) for t in value or []]
+        elif key == "response_format":
+            value = _normalise_response_format(value)
         elif key == "tool_resources":
             value = {k: v for k, v in (value or {}).items()
                      if v and any(v.get(field) for field in ("file_ids", "vector_store_ids"))}
@@ -83,6 +85,15 @@ def normalise(body: dict[str, Any]) -> dict[str, Any]:
             continue
         out[key] = value
     return out
+
+
+def _normalise_response_format(value: Any) -> Any:
+    """A json_schema block without the fields the API fills in: null ones, and `strict: false`."""
+    if not isinstance(value, dict) or not isinstance(value.get("json_schema"), dict):
+        return value
+    schema = {k: v for k, v in value["json_schema"].items()
+              if v is not None and not (k == "strict" and v is False)}
+    return {**value, "json_schema": schema}
 
 
 def _normalise_tool(tool: dict[str, Any]) -> dict[str, Any]:

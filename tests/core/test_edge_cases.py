@@ -266,3 +266,132 @@ def test_removing_a_store_the_assistant_used_updates_the_assistant_first(cli, wo
     assert gone(lambda: api.vector_stores.retrieve(old["vector_stores.kb"]))
     assert "vector_stores.kb" not in resources(workspace, "drop")
     no_changes(cli, stack)
+
+
+# ---- 7. files from outside the stack ---------------------------------------------------------------
+
+def test_an_external_file_is_attached_and_never_deleted(cli, workspace: Path, api: openai.OpenAI):
+    external = api.files.create(file=("handbook.md", b"# Handbook\nShared by another team.\n"), purpose="assistants")
+    stack = write_stack(workspace, "ext", f"""\
+        stack: ext
+        files:
+          own: {{path: data/own.md}}
+        vector_stores:
+          kb:
+            files: [own, {{file: {external.id}, attributes: {{origin: shared}}}}]
+        assistants:
+          bot:
+            model: gpt-4o
+            tools: [{{type: file_search}}, {{type: code_interpreter}}]
+            tool_resources:
+              file_search: {{vector_stores: [kb]}}
+              code_interpreter: {{files: [{external.id}, own]}}
+        """, {"data/own.md": "Our own notes.\n"})
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"files.own": "create", "vector_stores.kb": "create", "assistants.bot": "create"}
+    apply_ok(cli, stack)
+    state = ids(workspace, "ext")
+    assert external.id not in state.values()
+    members = store_members(api, state["vector_stores.kb"])
+    assert members[external.id] == {"status": "completed", "attributes": {"origin": "shared"}}
+    assert set(members) == {external.id, state["files.own"]}
+    bot = api.beta.assistants.retrieve(state["assistants.bot"])
+    assert bot.tool_resources.code_interpreter.file_ids == [external.id, state["files.own"]]
+    no_changes(cli, stack)
+
+    # dropped from the store: detached, not deleted
+    edit(workspace, stack, f", {{file: {external.id}, attributes: {{origin: shared}}}}", "")
+    apply_ok(cli, stack)
+    assert set(store_members(api, state["vector_stores.kb"])) == {state["files.own"]}
+    assert api.files.retrieve(external.id).id == external.id
+
+    result = cli("destroy", stack, "--auto-approve")
+    assert result.code == 0, result.output
+    assert "3 destroyed" in result.out
+    assert gone(lambda: api.files.retrieve(state["files.own"]))
+    assert api.files.retrieve(external.id).id == external.id
+
+
+# ---- 10. assistant fields ---------------------------------------------------------------------------
+
+ASSISTANT = """\
+stack: {name}
+assistants:
+  bot:
+    model: gpt-4o
+    instructions: Answer in JSON.
+    temperature: 0.4
+    top_p: 0.9
+    response_format:
+      type: json_schema
+      json_schema:
+        name: answer
+        schema:
+          type: object
+          properties:
+            text: {{type: string}}
+          required: [text]
+          additionalProperties: false
+"""
+
+
+def test_json_schema_response_format_and_sampling_fields_converge(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "fmt", ASSISTANT.format(name="fmt"))
+    apply_ok(cli, stack)
+    bot_id = ids(workspace, "fmt")["assistants.bot"]
+    bot = api.beta.assistants.retrieve(bot_id)
+    assert bot.response_format.type == "json_schema" and bot.response_format.json_schema.name == "answer"
+    assert bot.temperature == 0.4 and bot.top_p == 0.9
+    no_changes(cli, stack)
+
+    # strict and a description: in place; then dropping temperature and top_p resets them
+    edit(workspace, stack, "        name: answer\n", "        name: answer\n        description: One answer.\n"
+                                                   "        strict: true\n")
+    assert actions(plan_json(cli, stack)) == {"assistants.bot": "update"}
+    apply_ok(cli, stack)
+    assert api.beta.assistants.retrieve(bot_id).response_format.json_schema.strict is True
+    no_changes(cli, stack)
+
+    edit(workspace, stack, "    temperature: 0.4\n    top_p: 0.9\n", "")
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"assistants.bot": "update"}
+    assert {d["path"] for d in plan["changes"][0]["diff"]} == {"temperature", "top_p"}
+    apply_ok(cli, stack)
+    bot = api.beta.assistants.retrieve(bot_id)
+    assert bot.temperature == 1.0 and bot.top_p == 1.0
+    no_changes(cli, stack)
+
+    # back to the default response format
+    text = (workspace / stack / "stack.yaml").read_text()
+    (workspace / stack / "stack.yaml").write_text(text[:text.index("    response_format:")])
+    assert actions(plan_json(cli, stack)) == {"assistants.bot": "update"}
+    apply_ok(cli, stack)
+    assert api.beta.assistants.retrieve(bot_id).response_format == "auto"
+    no_changes(cli, stack)
+
+
+def test_reasoning_effort_on_a_reasoning_model(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "reason", """\
+        stack: reason
+        assistants:
+          thinker:
+            model: o3-mini
+            instructions: Think, then answer.
+            reasoning_effort: high
+        """)
+    apply_ok(cli, stack)
+    bot_id = ids(workspace, "reason")["assistants.thinker"]
+    assert api.beta.assistants.retrieve(bot_id).reasoning_effort == "high"
+    no_changes(cli, stack)
+    edit(workspace, stack, "reasoning_effort: high", "reasoning_effort: low")
+    assert actions(plan_json(cli, stack)) == {"assistants.thinker": "update"}
+    apply_ok(cli, stack)
+    assert api.beta.assistants.retrieve(bot_id).reasoning_effort == "low"
+    no_changes(cli, stack)
+    # a switch to a model without reasoning drops the effort in the same update
+    edit(workspace, stack, "    reasoning_effort: low\n", "")
+    edit(workspace, stack, "model: o3-mini", "model: gpt-4o")
+    apply_ok(cli, stack)
+    bot = api.beta.assistants.retrieve(bot_id)
+    assert bot.model == "gpt-4o" and bot.reasoning_effort is None
+    no_changes(cli, stack)
