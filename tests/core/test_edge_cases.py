@@ -395,3 +395,96 @@ def test_reasoning_effort_on_a_reasoning_model(cli, workspace: Path, api: openai
     bot = api.beta.assistants.retrieve(bot_id)
     assert bot.model == "gpt-4o" and bot.reasoning_effort is None
     no_changes(cli, stack)
+
+
+# ---- 6. parallelism does not change the outcome ----------------------------------------------------
+
+def _end_state(workspace: Path, api: openai.OpenAI, stack_name: str) -> dict:
+    state = resources(workspace, stack_name)
+    store = state["vector_stores.knowledge"]["id"]
+    files = {a: api.files.retrieve(r["id"]).filename for a, r in state.items() if r["kind"] == "file"}
+    bot = api.beta.assistants.retrieve(state["assistants.support"]["id"])
+    return {
+        "addresses": sorted(state),
+        "files": files,
+        "members": sorted(files[next(a for a, r in state.items() if r["id"] == f.id)]
+                          for f in api.vector_stores.files.list(store) if f.status == "completed"),
+        "assistant_store": bot.tool_resources.file_search.vector_store_ids == [store],
+        "assistant_files": bot.tool_resources.code_interpreter.file_ids == [state["files.pricing"]["id"]],
+    }
+
+
+def test_parallelism_1_and_8_reach_the_same_end_state(cli, workspace: Path, api: openai.OpenAI):
+    ends = []
+    for parallelism in ("1", "8"):
+        state = f"state/p{parallelism}.json"
+        result = cli("apply", "stacks/support-bot", "--auto-approve", "--parallelism", parallelism, "--state", state)
+        assert result.code == 0, result.output
+        assert "7 added" in result.out
+        (workspace / "state" / "support-bot.json").write_text((workspace / state).read_text())
+        ends.append(_end_state(workspace, api, "support-bot"))
+        assert cli("plan", "stacks/support-bot", "--detailed-exitcode", "--state", state).code == 0
+    assert ends[0] == ends[1]
+    assert len(ends[0]["members"]) == 4 and ends[0]["assistant_store"] and ends[0]["assistant_files"]
+
+
+# ---- 8. destroy after a partly failed apply ----------------------------------------------------------
+
+def test_destroy_after_a_partly_failed_apply_removes_everything(cli, workspace: Path, api: openai.OpenAI):
+    stack = "stacks/support-bot"
+    (workspace / stack / "data" / "logo.bin").write_bytes(b"\x89PNG not really an image")
+    edit(workspace, stack, "files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.bin\n  pricing:\n")
+    edit(workspace, stack, "    file_sets:\n      - file_set: docs\n",
+         "    files: [logo]\n    file_sets:\n      - file_set: docs\n")
+    failed = cli("apply", stack, "--auto-approve")
+    assert failed.code == 1 and "indexing failed" in failed.output
+    made = ids(workspace, "support-bot")
+    assert "assistants.support" not in made and "files.logo" in made
+
+    result = cli("destroy", stack, "--auto-approve")
+    assert result.code == 0, result.output
+    assert resources(workspace, "support-bot") == {}
+    live = {f.id for f in api.files.list()} | {v.id for v in api.vector_stores.list()}
+    assert not live & {i for i in made.values() if i}
+    assert cli("plan", stack, "--destroy", "--detailed-exitcode").code == 0
+
+
+# ---- 9. saved plans ------------------------------------------------------------------------------------
+
+def test_a_saved_plan_applies_as_saved_even_after_the_stack_was_edited(cli, workspace: Path, api: openai.OpenAI):
+    stack = "stacks/support-bot"
+    apply_ok(cli, stack)
+    before = ids(workspace, "support-bot")
+    edit(workspace, stack, "temperature: 0.2", "temperature: 0.7")
+    saved = cli("plan", stack, "--out", "reviewed.json")
+    assert saved.code == 0 and "0.2 -> 0.7" in saved.out
+    # edited after the review: another temperature, a store renamed, pricing dropped
+    edit(workspace, stack, "temperature: 0.7", "temperature: 1.5")
+    edit(workspace, stack, "name: support-knowledge-${var.env}", "name: renamed")
+
+    result = cli("apply", "reviewed.json")
+    assert result.code == 0, result.output
+    assert "0 added, 1 changed, 0 destroyed" in result.out
+    assert ids(workspace, "support-bot") == before
+    assert api.beta.assistants.retrieve(before["assistants.support"]).temperature == 0.7
+    assert api.vector_stores.retrieve(before["vector_stores.knowledge"]).name == "support-knowledge-dev"
+    # the stack as edited now is a fresh plan of its own
+    assert actions(plan_json(cli, stack)) == {"assistants.support": "update", "vector_stores.knowledge": "update"}
+
+
+def test_a_saved_destroy_plan_destroys(cli, workspace: Path, api: openai.OpenAI):
+    stack = "stacks/support-bot"
+    apply_ok(cli, stack)
+    made = ids(workspace, "support-bot")
+    saved = cli("plan", stack, "--destroy", "--out", "destroy.json")
+    assert saved.code == 0 and "7 to destroy" in saved.out
+    edit(workspace, stack, "temperature: 0.2", "temperature: 0.9")  # no bearing on a saved plan
+
+    result = cli("apply", "destroy.json")
+    assert result.code == 0, result.output
+    assert "7 destroyed" in result.out
+    assert resources(workspace, "support-bot") == {}
+    live = {f.id for f in api.files.list()} | {v.id for v in api.vector_stores.list()} | {
+        a.id for a in api.beta.assistants.list()}
+    assert not live & set(made.values())
+    assert not (workspace / "state" / "support-bot.outputs.json").exists()
