@@ -146,9 +146,10 @@ class Applier:
                                old.model_copy(update={"address": deposed_address(change.address, change.id)}))
         if action in ("create", "replace"):
             # an intent first: if we crash before the id is recorded, the next plan adopts the object
+            # (or deletes it, if the stack dropped it meanwhile); it holds what was asked, to know it by
             self.states.record(change.address, ResourceState(
                 address=change.address, kind=change.kind, id=None,
-                attributes={PENDING_SINCE: int(time.time())}, dependencies=change.depends_on))
+                attributes={**after, PENDING_SINCE: int(time.time())}, dependencies=change.depends_on))
             live_id, attributes = handler.create(self.api, after, context)
         else:
             live_id = change.id

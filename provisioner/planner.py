@@ -46,7 +46,8 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         decided[address] = change
 
     changes = [decided[a] for a in _dependency_order(wanted)]
-    changes += [_delete(rs, observed) for address, rs in sorted(state.resources.items()) if address not in wanted]
+    changes += [_delete(rs, observed, claimed) for address, rs in sorted(state.resources.items())
+                if address not in wanted]
     return Plan(
         stack=stack_name,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -114,16 +115,13 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
     wanted = _compared(after, item.kind)
 
     if recorded is None or recorded.id is None:
-        since = (recorded.attributes.get(PENDING_SINCE, 0) if recorded else None)
-        for live_id, live in live_objects.items():
-            if (since is not None and live_id not in claimed
-                    and live.get("created_at", 0) >= since - PENDING_SKEW_SECONDS
-                    and handler.adoptable(live, item.address, wanted, context.stack_name)):
-                before = handler.live_attributes(live, item.address, context)
-                return Change(**common, action=Action.ADOPT, id=live_id, before=before,
-                              diff=field_changes(before, wanted),
-                              reason="found a live object this stack made but did not record "
-                                     "(an interrupted apply); taking it back instead of creating another")
+        live_id = _made_unrecorded(item.kind, item.address, wanted, recorded, observed, claimed)
+        if live_id is not None:
+            before = handler.live_attributes(live_objects[live_id], item.address, context)
+            return Change(**common, action=Action.ADOPT, id=live_id, before=before,
+                          diff=field_changes(before, wanted),
+                          reason="found a live object this stack made but did not record "
+                                 "(an interrupted apply); taking it back instead of creating another")
         return Change(**common, action=Action.CREATE, reason="new in the stack")
 
     if recorded.kind != item.kind:
@@ -157,11 +155,33 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
                   drift=bool(drifted), reason=reason)
 
 
-def _delete(resource: ResourceState, observed: Observed) -> Change:
+def _made_unrecorded(kind: str, address: str, desired: dict[str, Any], recorded: ResourceState | None,
+                     observed: Observed, claimed: set[str]) -> str | None:
+    """The live object that a create recorded as an intent (id unknown) made, if there is one."""
+    if recorded is None or recorded.id is not None:
+        return None
+    since = recorded.attributes.get(PENDING_SINCE, 0)
+    handler = handler_for(kind)
+    for live_id, live in observed.objects.get(kind, {}).items():
+        if (live_id not in claimed and live.get("created_at", 0) >= since - PENDING_SKEW_SECONDS
+                and handler.adoptable(live, address, desired, observed.context.stack_name)):
+            return live_id
+    return None
+
+
+def _delete(resource: ResourceState, observed: Observed, claimed: set[str]) -> Change:
+    # a create whose answer was lost still made an object: that one is deleted, not leaked
+    asked = _compared({k: v for k, v in resource.attributes.items() if k != PENDING_SINCE}, resource.kind)
+    made = _made_unrecorded(resource.kind, resource.address, asked, resource, observed, claimed)
+    if made is not None:
+        claimed.add(made)
+        resource = resource.model_copy(update={"id": made})
     live = observed.objects.get(resource.kind, {}).get(resource.id or "")
     before = (handler_for(resource.kind).live_attributes(live, resource.address, observed.context)
               if live is not None else resource.attributes)
-    if resource.id is None:
+    if made is not None:
+        reason = "removed from the stack before its creation finished; deleting the object it made"
+    elif resource.id is None:
         reason = "removed from the stack before its creation finished; forgotten"
     elif is_deposed(resource.address):
         reason = "left over from a replacement; deleting the old object"

@@ -39,8 +39,9 @@ class FileHandler:
                 "sha256": recorded.get("sha256")}
 
     def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
+        # an intent recorded by an older version holds nothing to compare: never a match
         return (live["filename"], live["purpose"], live["bytes"]) == (
-            desired["filename"], desired["purpose"], desired["bytes"])
+            desired.get("filename"), desired.get("purpose"), desired.get("bytes"))
 
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         path = Path(after["path"])

@@ -70,8 +70,8 @@ def _live(client: openai.OpenAI, kind: str) -> list[str]:
     return [a.id for a in client.beta.assistants.list()]
 
 
-@pytest.mark.parametrize("kind", sorted(ONE_OF_EACH))
-def test_a_create_whose_answer_was_lost_is_adopted_not_repeated(cli, workspace: Path, monkeypatch, kind):
+def _lose_a_create(cli, workspace: Path, flaky, kind: str) -> None:
+    """Apply the one-resource stack until a seed drops the answer to its create (the server made it)."""
     stack_text, files = ONE_OF_EACH[kind]
     root = workspace / "stacks" / "lost"
     root.mkdir()
@@ -79,26 +79,51 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_repeated(cli, workspace: 
     for name, content in files.items():
         (root / name).write_text(content)
     state_file = workspace / "state" / "lost.json"
+    for seed in range(40):
+        flaky.reset()
+        state_file.unlink(missing_ok=True)
+        flaky.set_faults(rate=0.5, kinds=["drop_after"], seed=seed)
+        first = cli("apply", "stacks/lost", "--auto-approve")
+        if first.code == 1 and "lost before the answer" in first.err:
+            break
+    else:
+        pytest.fail("no seed dropped the answer to the create")
+    flaky.set_faults(rate=0)
+    assert len(_live(flaky.client(), kind)) == 1, "the server made the object even though the answer was lost"
+    [intent] = json.loads(state_file.read_text())["resources"].values()
+    assert intent["id"] is None and "pending_since" in intent["attributes"]
+
+
+@pytest.mark.parametrize("kind", sorted(ONE_OF_EACH))
+def test_a_create_whose_answer_was_lost_is_adopted_not_repeated(cli, workspace: Path, monkeypatch, kind):
     with running_emulator(**FAST_SWITCHES) as flaky:
         monkeypatch.setenv("PROVISIONER_EMULATOR_URL", flaky.base_url)
-        client = flaky.client(max_retries=0)
-        for seed in range(40):  # until a seed drops the answer to the create itself
-            flaky.reset()
-            state_file.unlink(missing_ok=True)
-            flaky.set_faults(rate=0.5, kinds=["drop_after"], seed=seed)
-            first = cli("apply", "stacks/lost", "--auto-approve")
-            if first.code == 1 and "lost before the answer" in first.err:
-                break
-        else:
-            pytest.fail("no seed dropped the answer to the create")
-        flaky.set_faults(rate=0)
-        assert len(_live(client, kind)) == 1, "the server made the object even though the answer was lost"
-        assert json.loads(state_file.read_text())["resources"][next(iter(
-            json.loads(state_file.read_text())["resources"]))]["id"] is None  # only the intent
-
+        _lose_a_create(cli, workspace, flaky, kind)
+        client = flaky.client()
         plan = json.loads(cli("plan", "stacks/lost", "--json").out)
         assert [(c["kind"], c["action"]) for c in plan["changes"]] == [(kind, "adopt")]
         assert plan["changes"][0]["id"] == _live(client, kind)[0]
+        assert plan["changes"][0]["diff"] == []  # nothing spurious: the intent knows what it asked for
         assert cli("apply", "stacks/lost", "--auto-approve").code == 0
         assert len(_live(client, kind)) == 1
         assert cli("plan", "stacks/lost", "--detailed-exitcode").code == 0
+
+
+@pytest.mark.parametrize("how", ["destroy", "removed from the stack"])
+@pytest.mark.parametrize("kind", sorted(ONE_OF_EACH))
+def test_an_object_whose_create_answer_was_lost_is_deleted_not_leaked(cli, workspace: Path, monkeypatch, kind, how):
+    """Destroying (or dropping from the stack) a resource whose create answer was lost must delete
+    the object the server made, not just forget the intent."""
+    with running_emulator(**FAST_SWITCHES) as flaky:
+        monkeypatch.setenv("PROVISIONER_EMULATOR_URL", flaky.base_url)
+        _lose_a_create(cli, workspace, flaky, kind)
+        if how == "destroy":
+            result = cli("destroy", "stacks/lost", "--auto-approve")
+        else:
+            stack_file = workspace / "stacks" / "lost" / "stack.yaml"
+            stack_file.write_text("stack: lost\n")
+            result = cli("apply", "stacks/lost", "--auto-approve")
+        assert result.code == 0, result.output
+        assert "1 destroyed" in result.out, result.out
+        assert _live(flaky.client(), kind) == []
+        assert json.loads((workspace / "state" / "lost.json").read_text())["resources"] == {}
