@@ -14,7 +14,7 @@ from typing import Any, Callable
 from provisioner.api.base import Api
 from provisioner.errors import StalePlanError
 from provisioner.graph import Graph, Outcome
-from provisioner.observe import deposed_address
+from provisioner.observe import deposed_address, is_deposed, replaced_address
 from provisioner.plan import PENDING_SINCE, Action, Change, Plan, referenced_address
 from provisioner.resources import handler_for
 from provisioner.resources.base import ApplyContext
@@ -95,18 +95,25 @@ class Applier:
         graph: Graph[str] = Graph()
         for node in steps:
             graph.add_node(node)
+        def after_takeover(address: str, old: str) -> None:
+            # the old object of a replacement goes once the new one is made and all that used it moved
+            if address in steps:
+                graph.add_edge(address, old)
+            for other, (other_action, other_change) in steps.items():
+                if address in other_change.depends_on and other_action not in ("delete", "delete-deposed"):
+                    graph.add_edge(other, old)
+
         for node, (action, change) in steps.items():
             if action == "delete-deposed":
-                graph.add_edge(change.address, node)
-                for other, (other_action, other_change) in steps.items():
-                    if change.address in other_change.depends_on and other_action not in ("delete", "delete-deposed"):
-                        graph.add_edge(other, node)
+                after_takeover(change.address, node)
             elif action == "delete":
                 # whatever used to depend on it lets go first; then it goes before what it used
                 for other, (other_action, _) in steps.items():
                     recorded = state.resources.get(other)
                     if other != node and recorded and node in recorded.dependencies:
                         graph.add_edge(other, node)
+                if is_deposed(node):  # left by an interrupted replacement: same order as uninterrupted
+                    after_takeover(replaced_address(node), node)
             else:
                 for dependency in change.depends_on:
                     if dependency in steps:

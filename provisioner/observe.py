@@ -56,3 +56,8 @@ def is_deposed(address: str) -> bool:
 def deposed_address(address: str, live_id: str) -> str:
     """Where a replaced resource's old object waits in state until it is deleted."""
     return f"{address} (deposed {live_id})"
+
+
+def replaced_address(deposed: str) -> str:
+    """The address whose replacement left `deposed` behind."""
+    return deposed.split(" (deposed ", 1)[0]

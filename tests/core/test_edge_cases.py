@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import openai
-import pytest
 
 
 def write_stack(workspace: Path, name: str, stack: str, files: dict[str, str] | None = None) -> str:

@@ -140,3 +140,63 @@ def test_an_object_whose_create_answer_was_lost_is_deleted_not_leaked(cli, works
     assert "1 destroyed" in result.out, result.out
     assert _live(flaky.client(), kind) == []
     assert json.loads((workspace / "state" / "lost.json").read_text())["resources"] == {}
+
+
+REPLACED = """\
+stack: swap
+file_sets:
+  docs: {include: ["docs/*.md"]}
+vector_stores:
+  kb:
+    chunking_strategy: {type: static, static: {max_chunk_size_tokens: 800, chunk_overlap_tokens: 200}}
+    file_sets: [docs]
+assistants:
+  bot:
+    model: gpt-4o
+    tools: [{type: file_search}]
+    tool_resources: {file_search: {vector_stores: [kb]}}
+"""
+
+
+def test_a_replacement_whose_create_was_lost_lets_go_of_the_old_object_last(cli, workspace: Path, fresh):
+    """The old store of an interrupted replacement waits in state (deposed). The next apply must
+    still repoint the assistant before it deletes the old store, as an uninterrupted one does."""
+    flaky = fresh
+    root = workspace / "stacks" / "swap"
+    (root / "docs").mkdir(parents=True)
+    for name in "abc":
+        (root / "docs" / f"{name}.md").write_text(f"Document {name}.\n")
+    state_file = workspace / "state" / "swap.json"
+    for seed in range(40):
+        flaky.set_faults(rate=0)
+        flaky.reset()
+        state_file.unlink(missing_ok=True)
+        (root / "stack.yaml").write_text(REPLACED)
+        assert cli("apply", "stacks/swap", "--auto-approve").code == 0
+        old = json.loads(state_file.read_text())["resources"]["vector_stores.kb"]["id"]
+        (root / "stack.yaml").write_text(REPLACED.replace("800", "400"))
+        flaky.set_faults(rate=0.5, kinds=["drop_after"], seed=seed)
+        lost = cli("apply", "stacks/swap", "--auto-approve", "--parallelism", "1")
+        if "create vector store: the connection" in lost.err:
+            break
+    else:
+        pytest.fail("no seed dropped the answer to the new store's create")
+    flaky.set_faults(rate=0)
+    deposed = f"vector_stores.kb (deposed {old})"
+    assert deposed in json.loads(state_file.read_text())["resources"]
+
+    plan = json.loads(cli("plan", "stacks/swap", "--json").out)
+    assert {c["address"]: c["action"] for c in plan["changes"] if c["action"] != "no-op"} == {
+        "vector_stores.kb": "adopt", deposed: "delete", "assistants.bot": "update"}
+    result = cli("apply", "stacks/swap", "--auto-approve", "--parallelism", "4")
+    assert result.code == 0, result.output
+    lines = result.err.splitlines()
+    assert lines.index("assistants.bot: update complete") < lines.index(f"{deposed}: delete..."), result.err
+
+    client = flaky.client()
+    state = json.loads(state_file.read_text())["resources"]
+    assert deposed not in state
+    assert [v.id for v in client.vector_stores.list()] == [state["vector_stores.kb"]["id"]]
+    bot = client.beta.assistants.retrieve(state["assistants.bot"]["id"])
+    assert bot.tool_resources.file_search.vector_store_ids == [state["vector_stores.kb"]["id"]]
+    assert cli("plan", "stacks/swap", "--detailed-exitcode").code == 0
