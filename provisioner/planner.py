@@ -30,7 +30,8 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     wanted = {} if destroy else {d.address: d for d in declared}
     _check_live_references(wanted, observed)
     decided: dict[str, Change] = {}
-    claimed = set(observed.context.tracked_ids)
+    # every id the state holds, deposed ones too: an old object waiting for deletion is never adopted
+    claimed = {r.id for r in state.resources.values() if r.id}
 
     def resolve(address: str) -> str:
         change = decided[address]

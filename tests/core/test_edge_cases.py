@@ -487,3 +487,34 @@ def test_a_saved_destroy_plan_destroys(cli, workspace: Path, api: openai.OpenAI)
         a.id for a in api.beta.assistants.list()}
     assert not live & set(made.values())
     assert not (workspace / "state" / "support-bot.outputs.json").exists()
+
+
+def test_file_search_options_can_be_set_and_removed(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "search", """\
+        stack: search
+        vector_stores:
+          kb: {}
+        assistants:
+          bot:
+            model: gpt-4o
+            tools:
+              - type: file_search
+                max_num_results: 5
+                ranking_options: {ranker: default_2024_08_21, score_threshold: 0.5}
+            tool_resources:
+              file_search: {vector_stores: [kb]}
+        """)
+    apply_ok(cli, stack)
+    bot_id = ids(workspace, "search")["assistants.bot"]
+    tool = api.beta.assistants.retrieve(bot_id).tools[0]
+    assert tool.file_search.max_num_results == 5 and tool.file_search.ranking_options.score_threshold == 0.5
+    no_changes(cli, stack)
+
+    edit(workspace, stack, "        max_num_results: 5\n"
+                           "        ranking_options: {ranker: default_2024_08_21, score_threshold: 0.5}\n", "")
+    assert actions(plan_json(cli, stack)) == {"assistants.bot": "update"}
+    apply_ok(cli, stack)
+    tool = api.beta.assistants.retrieve(bot_id).tools[0]
+    assert tool.type == "file_search"
+    assert not (tool.file_search and tool.file_search.max_num_results not in (None, 20))
+    no_changes(cli, stack)

@@ -200,3 +200,40 @@ def test_a_replacement_whose_create_was_lost_lets_go_of_the_old_object_last(cli,
     bot = client.beta.assistants.retrieve(state["assistants.bot"]["id"])
     assert bot.tool_resources.file_search.vector_store_ids == [state["vector_stores.kb"]["id"]]
     assert cli("plan", "stacks/swap", "--detailed-exitcode").code == 0
+
+
+def test_an_interrupted_reupload_never_takes_the_old_upload_for_the_new_one(cli, workspace: Path, fresh):
+    """An edit that keeps the size (a typo fixed) replaces the upload. If that upload never reached
+    the server, the old upload, still in state as deposed, must not be adopted as the new one."""
+    flaky = fresh
+    root = workspace / "stacks" / "typo"
+    root.mkdir(parents=True)
+    state_file = workspace / "state" / "typo.json"
+    for seed in range(40):
+        flaky.set_faults(rate=0)
+        flaky.reset()
+        state_file.unlink(missing_ok=True)
+        (root / "stack.yaml").write_text("stack: typo\nfiles:\n  guide: {path: guide.md}\n"
+                                         "vector_stores:\n  kb: {files: [guide]}\n")
+        (root / "guide.md").write_text("Read teh manual.\n")
+        assert cli("apply", "stacks/typo", "--auto-approve").code == 0
+        (root / "guide.md").write_text("Read the manual.\n")
+        flaky.set_faults(rate=0.5, kinds=["drop"], seed=seed)
+        lost = cli("apply", "stacks/typo", "--auto-approve")
+        if "upload guide.md: the connection" in lost.err:
+            break
+    else:
+        pytest.fail("no seed dropped the upload")
+    flaky.set_faults(rate=0)
+    client = flaky.client()
+    [old] = [f.id for f in client.files.list()]  # the upload never reached the server
+
+    plan = json.loads(cli("plan", "stacks/typo", "--json").out)
+    guide = next(c for c in plan["changes"] if c["address"] == "files.guide")
+    assert guide["action"] == "create", guide
+    assert cli("apply", "stacks/typo", "--auto-approve").code == 0
+    state = json.loads(state_file.read_text())["resources"]
+    new = state["files.guide"]["id"]
+    assert new != old and [f.id for f in client.files.list()] == [new]
+    assert [f.id for f in client.vector_stores.files.list(state["vector_stores.kb"]["id"])] == [new]
+    assert cli("plan", "stacks/typo", "--detailed-exitcode").code == 0
