@@ -115,31 +115,45 @@ class VectorStoreHandler:
 
     def _sync_members(self, api: Api, store_id: str, recorded: dict[str, Any], after: dict[str, Any],
                       ctx: ApplyContext) -> dict[str, Any]:
-        """Detach, re-attribute, then attach (one batch), recording after each call."""
+        """Re-attribute, attach (one batch), then detach, recording after each call.
+
+        New versions are attached before the old ones are detached, so a store never goes without
+        a document while its new upload indexes, nor loses it when the new one fails to index."""
         members = dict(recorded.get("files") or {})
         wanted = after["files"]
-        for key, member in list(members.items()):
-            if key not in wanted or wanted[key]["file_id"] != member["file_id"]:
-                try:
-                    api.delete_vector_store_file(store_id, member["file_id"])
-                except NotFound:
-                    pass  # deleting a file detaches it from every store
-                del members[key]
-                ctx.record(store_id, {**recorded, "files": members})
         for key, member in wanted.items():
-            if key in members and members[key]["attributes"] != member["attributes"]:
+            if (key in members and members[key]["file_id"] == member["file_id"]
+                    and members[key]["attributes"] != member["attributes"]):
                 api.update_vector_store_file(store_id, member["file_id"], member["attributes"])
                 members[key] = member
                 ctx.record(store_id, {**recorded, "files": members})
-        to_attach = {key: member for key, member in wanted.items() if key not in members}
+        to_attach = {key: member for key, member in wanted.items()
+                     if key not in members or members[key]["file_id"] != member["file_id"]}
+        failures: list[str] = []
         if to_attach:
             attached, failures = self._attach(api, store_id, to_attach, after.get("chunking_strategy"), ctx)
+            replaced = {key: members[key] for key in attached if key in members}
             members.update(attached)
-            if failures:
+            ctx.record(store_id, {**recorded, "files": members})
+            for key, member in replaced.items():
+                self._detach(api, store_id, member["file_id"])
+            # members left on an old version (the new one failed) stay recorded until it indexes
+        for key, member in list(members.items()):
+            if key not in wanted:
+                self._detach(api, store_id, member["file_id"])
+                del members[key]
                 ctx.record(store_id, {**recorded, "files": members})
-                raise IndexingFailed("files failed to index:\n" + "\n".join(f"  {f}" for f in failures),
-                                     hint="fix or remove these files; the next apply attaches them again")
+        if failures:
+            raise IndexingFailed("files failed to index:\n" + "\n".join(f"  {f}" for f in failures),
+                                 hint="fix or remove these files; the next apply attaches them again")
         return {**recorded, "files": members}
+
+    @staticmethod
+    def _detach(api: Api, store_id: str, file_id: str) -> None:
+        try:
+            api.delete_vector_store_file(store_id, file_id)
+        except NotFound:
+            pass  # deleting a file detaches it from every store
 
     def _attach(self, api: Api, store_id: str, to_attach: dict[str, dict[str, Any]],
                 chunking: dict[str, Any] | None, ctx: ApplyContext) -> tuple[dict[str, dict[str, Any]], list[str]]:

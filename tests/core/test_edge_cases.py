@@ -518,3 +518,36 @@ def test_file_search_options_can_be_set_and_removed(cli, workspace: Path, api: o
     assert tool.type == "file_search"
     assert not (tool.file_search and tool.file_search.max_num_results not in (None, 20))
     no_changes(cli, stack)
+
+
+def test_a_new_version_that_fails_indexing_leaves_the_old_one_in_the_store(cli, workspace: Path, api: openai.OpenAI):
+    """Replacing a document attaches the new upload before it lets go of the old one, so a store
+    never goes without the document, even when the new version cannot be indexed."""
+    stack = write_stack(workspace, "roll", """\
+        stack: roll
+        files:
+          guide: {path: data/guide.md}
+          faq: {path: data/faq.md}
+        vector_stores:
+          kb: {files: [guide, faq]}
+        """, {"data/guide.md": "The guide.\n", "data/faq.md": "The FAQ.\n", "data/guide.bin": "\x00binary guide\n"})
+    apply_ok(cli, stack)
+    old = ids(workspace, "roll")
+    edit(workspace, stack, "path: data/guide.md", "path: data/guide.bin")
+    assert actions(plan_json(cli, stack)) == {"files.guide": "replace", "vector_stores.kb": "update"}
+
+    failed = cli("apply", stack, "--auto-approve")
+    assert failed.code == 1 and "files.guide: indexing failed" in failed.output, failed.output
+    members = store_members(api, old["vector_stores.kb"])
+    assert members[old["files.guide"]]["status"] == "completed"  # the old version still serves
+    assert members[old["files.faq"]]["status"] == "completed"
+
+    edit(workspace, stack, "path: data/guide.bin", "path: data/guide.md")
+    apply_ok(cli, stack)
+    new = ids(workspace, "roll")
+    live = store_members(api, new["vector_stores.kb"])
+    assert set(live) == {new["files.guide"], new["files.faq"]}
+    assert all(m["status"] == "completed" for m in live.values())
+    assert not [a for a in new if "deposed" in a]
+    assert gone(lambda: api.files.retrieve(old["files.guide"]))
+    no_changes(cli, stack)
