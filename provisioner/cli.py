@@ -26,7 +26,7 @@ from provisioner.connection import connect
 from provisioner.errors import ProvisionerError, StackError
 from provisioner.observe import observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
-from provisioner.plan import Plan
+from provisioner.plan import Action, Plan
 from provisioner.planner import live_fingerprint, make_plan
 from provisioner.resources import HANDLERS
 from provisioner.state.local import LocalFileBackend
@@ -109,7 +109,10 @@ def _declared(stack: Stack) -> list:
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool) -> Plan:
     state = states.load()
     declared = _declared(stack)
-    observed = observe(api, state, {d.kind for d in declared}, [ref for d in declared for ref in d.external])
+    # a destroy wants nothing: it reads only what the state tracks, so a kind the endpoint dropped
+    # (the Assistants API after its sunset) is planned as gone instead of refusing the destroy
+    wanted = [] if destroy else declared
+    observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
     return make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
                      state_path=str(states.backend.describe()))
 
@@ -185,7 +188,7 @@ def _planned(settings: Settings, path: Path, variables, var_files, state_path, d
         states = StateManager(LocalFileBackend(state_path or Path(saved.state_path)), saved.stack)
         with states.lock("apply"), connect(saved.provider) as api:
             state = states.load()
-            observed = observe(api, state, {c.kind for c in saved.changes})
+            observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
             ensure_current(saved, state, live_fingerprint(state, observed))
             yield saved, states, api
         return

@@ -551,3 +551,52 @@ def test_a_new_version_that_fails_indexing_leaves_the_old_one_in_the_store(cli, 
     assert not [a for a in new if "deposed" in a]
     assert gone(lambda: api.files.retrieve(old["files.guide"]))
     no_changes(cli, stack)
+
+
+def test_renaming_a_store_key_repoints_both_assistants_then_deletes_the_old_store(cli, workspace: Path,
+                                                                                   api: openai.OpenAI):
+    text = KNOWLEDGE.format(name="rekey") + """\
+  helper:
+    model: gpt-4o-mini
+    tools: [{type: file_search}]
+    tool_resources:
+      file_search: {vector_stores: [kb]}
+"""
+    stack = write_stack(workspace, "rekey", text, DOCS)
+    apply_ok(cli, stack)
+    old = ids(workspace, "rekey")
+    path = workspace / stack / "stack.yaml"
+    path.write_text(path.read_text().replace("  kb:\n", "  library:\n").replace("[kb]", "[library]"))
+
+    assert actions(plan_json(cli, stack)) == {"vector_stores.kb": "delete", "vector_stores.library": "create",
+                                              "assistants.bot": "update", "assistants.helper": "update"}
+    apply_ok(cli, stack)
+    new = ids(workspace, "rekey")
+    for name in ("bot", "helper"):
+        bot = api.beta.assistants.retrieve(new[f"assistants.{name}"])
+        assert bot.tool_resources.file_search.vector_store_ids == [new["vector_stores.library"]]
+    assert gone(lambda: api.vector_stores.retrieve(old["vector_stores.kb"]))
+    assert set(store_members(api, new["vector_stores.library"])) == {new[a] for a in new if a.startswith("file_sets")}
+    no_changes(cli, stack)
+
+
+def test_destroy_after_the_assistants_api_sunset_still_removes_files_and_stores(
+        cli, workspace: Path, emulator_factory, monkeypatch, tmp_path: Path):
+    """The endpoint dropped /v1/assistants (and every assistant with it): destroy must still
+    delete the stack's files and vector stores, and forget the assistant."""
+    before = emulator_factory(db_path=tmp_path / "openai.db")
+    monkeypatch.setenv("PROVISIONER_EMULATOR_URL", before.base_url)
+    apply_ok(cli, "stacks/support-bot")
+    made = ids(workspace, "support-bot")
+    before.close()
+    after = emulator_factory(db_path=tmp_path / "openai.db", assistants_api=False)
+    monkeypatch.setenv("PROVISIONER_EMULATOR_URL", after.base_url)
+
+    planned = cli("plan", "stacks/support-bot", "--destroy", "--out", "destroy.json")
+    assert planned.code == 0 and "7 to destroy" in planned.out, planned.output
+    result = cli("apply", "destroy.json")  # a saved destroy plan reads the live world the same way
+    assert result.code == 0, result.output
+    assert resources(workspace, "support-bot") == {}
+    client = after.client()
+    assert not {f.id for f in client.files.list()} & set(made.values())
+    assert not {v.id for v in client.vector_stores.list()} & set(made.values())
