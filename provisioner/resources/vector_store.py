@@ -26,6 +26,11 @@ class IndexingFailed(ProvisionerError):
     pass
 
 
+def _chunking(strategy: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`{type: auto}` is what the API does when no strategy is given: one form for both."""
+    return None if strategy is None or strategy == {"type": "auto"} else strategy
+
+
 class VectorStoreHandler:
     kind = "vector_store"
     replace_fields = frozenset({"description", "chunking_strategy"})
@@ -52,8 +57,8 @@ class VectorStoreHandler:
                     "description": spec.description,
                     "metadata": {**spec.metadata, **ownership(stack.name, store)},
                     "expires_after": spec.expires_after.model_dump() if spec.expires_after else None,
-                    "chunking_strategy": (spec.chunking_strategy.model_dump(exclude_none=True)
-                                          if spec.chunking_strategy else None),
+                    "chunking_strategy": _chunking(spec.chunking_strategy.model_dump(exclude_none=True)
+                                                   if spec.chunking_strategy else None),
                     "files": {key: {"file_id": key if is_external(key) else resolve(key),
                                     "attributes": attributes} for key, attributes in members},
                 }
@@ -82,7 +87,7 @@ class VectorStoreHandler:
             "description": recorded.get("description"),
             "metadata": live.get("metadata") or {},
             "expires_after": live.get("expires_after"),
-            "chunking_strategy": recorded.get("chunking_strategy"),
+            "chunking_strategy": _chunking(recorded.get("chunking_strategy")),
             "files": members,
         }
 

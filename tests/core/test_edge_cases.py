@@ -600,3 +600,41 @@ def test_destroy_after_the_assistants_api_sunset_still_removes_files_and_stores(
     client = after.client()
     assert not {f.id for f in client.files.list()} & set(made.values())
     assert not {v.id for v in client.vector_stores.list()} & set(made.values())
+
+
+def test_a_store_with_more_members_than_one_list_page_converges(cli, workspace: Path, api: openai.OpenAI):
+    docs = {f"docs/doc{n:03}.md": f"Document number {n}.\n" for n in range(130)}
+    stack = write_stack(workspace, "big", """\
+        stack: big
+        file_sets:
+          docs: {include: ["docs/*.md"]}
+        vector_stores:
+          kb: {file_sets: [docs]}
+        """, docs)
+    result = apply_ok(cli, stack, "--parallelism", "8")
+    assert "131 added" in result.out
+    state = ids(workspace, "big")
+    assert api.vector_stores.retrieve(state["vector_stores.kb"]).file_counts.completed == 130
+    no_changes(cli, stack)
+    (workspace / stack / "docs" / "doc007.md").unlink()
+    assert actions(plan_json(cli, stack)) == {'file_sets.docs["docs/doc007.md"]': "delete", "vector_stores.kb": "update"}
+    apply_ok(cli, stack)
+    assert api.vector_stores.retrieve(state["vector_stores.kb"]).file_counts.completed == 129
+    no_changes(cli, stack)
+
+
+def test_writing_out_the_default_chunking_changes_nothing(cli, workspace: Path):
+    """`chunking_strategy: {type: auto}` is what the API does when none is given: no replacement."""
+    stack = write_stack(workspace, "auto", """\
+        stack: auto
+        files:
+          faq: {path: faq.md}
+        vector_stores:
+          kb: {files: [faq]}
+        """, {"faq.md": "Questions.\n"})
+    apply_ok(cli, stack)
+    edit(workspace, stack, "kb: {files: [faq]}", "kb: {files: [faq], chunking_strategy: {type: auto}}")
+    no_changes(cli, stack)
+    apply_ok(cli, stack)
+    edit(workspace, stack, "kb: {files: [faq], chunking_strategy: {type: auto}}", "kb: {files: [faq]}")
+    no_changes(cli, stack)
