@@ -638,3 +638,37 @@ def test_writing_out_the_default_chunking_changes_nothing(cli, workspace: Path):
     apply_ok(cli, stack)
     edit(workspace, stack, "kb: {files: [faq], chunking_strategy: {type: auto}}", "kb: {files: [faq]}")
     no_changes(cli, stack)
+
+
+# ---- drift: objects deleted or detached by hand --------------------------------------------------
+
+def test_objects_deleted_or_detached_by_hand_are_put_back(cli, workspace: Path, api: openai.OpenAI):
+    stack = "stacks/support-bot"
+    apply_ok(cli, stack)
+    old = ids(workspace, "support-bot")
+    doc = 'file_sets.docs["docs/troubleshooting.md"]'
+    api.files.delete(old["files.pricing"])  # also detaches nothing: pricing is in no store
+    api.vector_stores.files.delete(old[doc], vector_store_id=old["vector_stores.knowledge"])
+
+    result = cli("plan", stack, "--detailed-exitcode")
+    assert result.code == 2
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"files.pricing": "create", "vector_stores.knowledge": "update",
+                             "assistants.support": "update"}
+    assert {c["address"] for c in plan["changes"] if c["drift"]} == {"files.pricing", "vector_stores.knowledge"}
+    apply_ok(cli, stack)
+    new = ids(workspace, "support-bot")
+    assert new["files.pricing"] != old["files.pricing"] and new[doc] == old[doc]
+    assert old[doc] in store_members(api, new["vector_stores.knowledge"])
+    bot = api.beta.assistants.retrieve(new["assistants.support"])
+    assert bot.tool_resources.code_interpreter.file_ids == [new["files.pricing"]]
+    no_changes(cli, stack)
+
+    api.vector_stores.delete(new["vector_stores.knowledge"])
+    assert actions(plan_json(cli, stack)) == {"vector_stores.knowledge": "create", "assistants.support": "update"}
+    apply_ok(cli, stack)
+    final = ids(workspace, "support-bot")
+    assert api.vector_stores.retrieve(final["vector_stores.knowledge"]).file_counts.completed == 4
+    bot = api.beta.assistants.retrieve(final["assistants.support"])
+    assert bot.tool_resources.file_search.vector_store_ids == [final["vector_stores.knowledge"]]
+    no_changes(cli, stack)
