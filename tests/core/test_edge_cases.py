@@ -672,3 +672,34 @@ def test_objects_deleted_or_detached_by_hand_are_put_back(cli, workspace: Path, 
     bot = api.beta.assistants.retrieve(final["assistants.support"])
     assert bot.tool_resources.file_search.vector_store_ids == [final["vector_stores.knowledge"]]
     no_changes(cli, stack)
+
+
+def test_many_kinds_of_change_at_once_leave_nothing_behind(cli, workspace: Path, api: openai.OpenAI):
+    stack = write_stack(workspace, "combo", KNOWLEDGE.format(name="combo"), DOCS)
+    apply_ok(cli, stack)
+    old = ids(workspace, "combo")
+    live_before = {f.id for f in api.files.list()} | {v.id for v in api.vector_stores.list()}
+    root = workspace / stack
+    (root / "docs" / "a.md").write_text("# A\nAlpha document, second edition.\n")  # re-upload
+    (root / "docs" / "c.md").unlink()  # removed
+    (root / "docs" / "d.md").write_text("# D\nDelta document.\n")  # added
+    edit(workspace, stack, "max_chunk_size_tokens: 800", "max_chunk_size_tokens: 600")  # store replaced
+    edit(workspace, stack, "model: gpt-4o", "model: gpt-4o\n    temperature: 0.5")
+
+    assert actions(plan_json(cli, stack)) == {
+        'file_sets.docs["docs/a.md"]': "replace", 'file_sets.docs["docs/c.md"]': "delete",
+        'file_sets.docs["docs/d.md"]': "create", "vector_stores.kb": "replace", "assistants.bot": "update"}
+    apply_ok(cli, stack)
+    new = ids(workspace, "combo")
+    assert not [a for a in new if "deposed" in a]
+    members = store_members(api, new["vector_stores.kb"])
+    assert set(members) == {new[a] for a in new if a.startswith("file_sets")} and len(members) == 3
+    assert all(m["status"] == "completed" for m in members.values())
+    bot = api.beta.assistants.retrieve(new["assistants.bot"])
+    assert bot.tool_resources.file_search.vector_store_ids == [new["vector_stores.kb"]] and bot.temperature == 0.5
+    live_after = {f.id for f in api.files.list()} | {v.id for v in api.vector_stores.list()}
+    ours = set(new.values())
+    assert not (live_after - live_before) - ours, "objects made but not tracked"
+    replaced = {old[a] for a in old if a not in new or new[a] != old[a]}
+    assert not replaced & live_after, "objects replaced or removed but still live"
+    no_changes(cli, stack)
