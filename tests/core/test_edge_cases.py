@@ -703,3 +703,21 @@ def test_many_kinds_of_change_at_once_leave_nothing_behind(cli, workspace: Path,
     replaced = {old[a] for a in old if a not in new or new[a] != old[a]}
     assert not replaced & live_after, "objects replaced or removed but still live"
     no_changes(cli, stack)
+
+
+def test_a_hand_edit_later_adopted_by_the_stack_stops_showing_as_drift(cli, workspace: Path, api: openai.OpenAI):
+    """Someone changes a value in the dashboard; the stack is then edited to match. The plan has
+    nothing to do, and once applied, the change is no longer reported as drift."""
+    stack = "stacks/quickstart"
+    apply_ok(cli, stack)
+    bot = ids(workspace, "quickstart")["assistants.weather"]
+    api.beta.assistants.update(bot, temperature=0.5)
+    edit(workspace, stack, "temperature: 0.3", "temperature: 0.5")
+
+    first = cli("plan", stack, "--detailed-exitcode")
+    assert first.code in (0, 2), first.output
+    apply_ok(cli, stack)
+    assert api.beta.assistants.retrieve(bot).temperature == 0.5
+    result = cli("plan", stack, "--detailed-exitcode")
+    assert result.code == 0, result.output
+    assert "Drift" not in result.out and "changed outside" not in result.out, result.out
