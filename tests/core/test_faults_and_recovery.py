@@ -51,12 +51,12 @@ def test_retried_429_and_500_faults_still_apply_and_converge(cli, workspace: Pat
     assert _owned(flaky.client()) == {"files": 5, "vector_stores": 1, "assistants": 1}
 
 
-@pytest.mark.parametrize("seed", [1, 9])
-def test_answers_lost_after_the_server_acted_converge_without_duplicates(cli, workspace: Path, fresh, seed):
+@pytest.mark.parametrize("kinds, seed", [(["drop_after"], 1), (["drop_after"], 9), (["drop", "drop_after"], 3)])
+def test_answers_lost_after_the_server_acted_converge_without_duplicates(cli, workspace: Path, fresh, kinds, seed):
     """`drop_after`: the server creates the object, then the connection dies. The next apply must
     take the object back (pending intent + adoption), never make a second one."""
     flaky = fresh
-    flaky.set_faults(rate=0.25, kinds=["drop_after"], seed=seed)
+    flaky.set_faults(rate=0.25, kinds=kinds, seed=seed)
     first = cli("apply", STACK, "--auto-approve")
     assert "Traceback" not in first.output
     faults = flaky.stats()["faults"]
