@@ -140,6 +140,11 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
                       reason=f"{recorded.id} was deleted outside provisioner; it will be created again")
 
     before = handler.live_attributes(live, item.address, context)
+    unusable = handler.unusable(live)
+    if unusable:
+        return Change(**common, action=Action.REPLACE, id=recorded.id, before=before,
+                      diff=field_changes(before, wanted), drift=True,
+                      reason=f"{recorded.id} cannot serve again: {unusable}")
     diff = field_changes(before, wanted, handler.replace_fields)
     drifted = field_changes(_compared(recorded.attributes, item.kind), before)
     reason = None

@@ -137,6 +137,9 @@ class AssistantHandler:
     def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
         return owned_by(live, stack_name, address)
 
+    def unusable(self, live: Obj) -> str | None:
+        return None
+
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         live = api.create_assistant(dict(after))
         return live["id"], normalise(live)

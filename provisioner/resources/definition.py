@@ -102,6 +102,9 @@ class DefinitionHandler:
     def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
         return False  # there is never an unrecorded server object to take back
 
+    def unusable(self, live: Obj) -> str | None:
+        return None
+
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         return definition_id(ctx.address), dict(after)
 

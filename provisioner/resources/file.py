@@ -43,6 +43,9 @@ class FileHandler:
         return (live["filename"], live["purpose"], live["bytes"]) == (
             desired.get("filename"), desired.get("purpose"), desired.get("bytes"))
 
+    def unusable(self, live: Obj) -> str | None:
+        return None
+
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         path = Path(after["path"])
         # the plan promised this content; a file edited since is a stale plan, not an upload

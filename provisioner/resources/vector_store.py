@@ -94,6 +94,12 @@ class VectorStoreHandler:
     def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
         return owned_by(live, stack_name, address)
 
+    def unusable(self, live: Obj) -> str | None:
+        # an expired store takes no files and serves no search, and nothing brings it back
+        if live.get("status") == "expired":
+            return "it expired (idle longer than its expires_after)"
+        return None
+
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         body = {k: after[k] for k in ("name", "description", "metadata", "expires_after") if after[k] is not None}
         store = api.create_vector_store(body)

@@ -721,3 +721,30 @@ def test_a_hand_edit_later_adopted_by_the_stack_stops_showing_as_drift(cli, work
     result = cli("plan", stack, "--detailed-exitcode")
     assert result.code == 0, result.output
     assert "Drift" not in result.out and "changed outside" not in result.out, result.out
+
+
+def test_an_expired_store_is_replaced_and_the_assistant_repointed(cli, workspace: Path, emulator_factory, monkeypatch):
+    """A store idle past its expires_after is expired for good: it takes no files and serves no
+    search. The plan must not call that "no changes"; it replaces the store."""
+    clocked = emulator_factory()
+    monkeypatch.setenv("PROVISIONER_EMULATOR_URL", clocked.base_url)
+    stack = write_stack(workspace, "expiry", KNOWLEDGE.format(name="expiry"), DOCS)
+    apply_ok(cli, stack)
+    old = ids(workspace, "expiry")
+    no_changes(cli, stack)
+    clocked.advance_clock(8 * 86400)  # expires_after: 7 days
+    client = clocked.client()
+    assert client.vector_stores.retrieve(old["vector_stores.kb"]).status == "expired"
+
+    plan = plan_json(cli, stack)
+    assert actions(plan) == {"vector_stores.kb": "replace", "assistants.bot": "update"}
+    change = next(c for c in plan["changes"] if c["address"] == "vector_stores.kb")
+    assert "expired" in change["reason"] and change["drift"] is True
+    apply_ok(cli, stack)
+    new = ids(workspace, "expiry")
+    store = client.vector_stores.retrieve(new["vector_stores.kb"])
+    assert store.status == "completed" and store.file_counts.completed == 3
+    bot = client.beta.assistants.retrieve(new["assistants.bot"])
+    assert bot.tool_resources.file_search.vector_store_ids == [new["vector_stores.kb"]]
+    assert gone(lambda: client.vector_stores.retrieve(old["vector_stores.kb"]))
+    no_changes(cli, stack)
