@@ -259,6 +259,8 @@ def test_removing_a_store_the_assistant_used_updates_the_assistant_first(cli, wo
     events = cli("apply", stack, "--auto-approve")
     assert events.code == 0, events.output
     assert "1 changed, 1 destroyed" in events.out
+    lines = events.err.splitlines()
+    assert lines.index("assistants.bot: update complete") < lines.index("vector_stores.kb: delete..."), events.err
     bot = api.beta.assistants.retrieve(old["assistants.bot"])
     assert not (bot.tool_resources.file_search and bot.tool_resources.file_search.vector_store_ids)
     assert bot.tool_resources.code_interpreter.file_ids == [old["files.extra"]]
