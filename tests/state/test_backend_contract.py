@@ -1,7 +1,10 @@
 """The contract every StateBackend passes (Terraform's statemgr/testing.go, for our protocol)."""
 from __future__ import annotations
 
+import signal
+import socket
 import threading
+import time
 
 import pytest
 
@@ -104,3 +107,45 @@ def test_force_unlock_frees_the_lock_only_with_the_right_id(backends):
 def test_force_unlock_of_an_unlocked_state_is_an_error(backend):
     with pytest.raises(StateError, match="not locked"):
         backend.force_unlock("0" * 32)
+
+
+# ---- between processes: what separate runs of the tool see ----
+
+@pytest.fixture
+def holder(shared_backends, hold_lock):
+    """A separate process holding the lock until the test ends."""
+    return shared_backends, hold_lock(shared_backends.in_another_process)
+
+
+def test_lock_excludes_another_process_and_names_it(holder):
+    backends, process = holder
+    with pytest.raises(StateLockedError) as raised:
+        with backends.another_handle().lock("me"):
+            pass
+    message = str(raised.value)
+    assert "apply in another process" in message
+    assert f"pid {process.pid} on {socket.gethostname()}" in message
+
+
+def test_lock_is_free_again_once_the_other_process_finishes(holder):
+    backends, process = holder
+    process.communicate("go\n")
+    assert process.returncode == 0
+    with backends.another_handle().lock("me"):
+        pass
+
+
+def test_a_killed_holders_lock_is_released(holder):
+    backends, process = holder
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    # The server or the kernel notices the dead holder on its own schedule: wait for it, boundedly.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with backends.another_handle().lock("me"):
+                return
+        except StateLockedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -5,7 +5,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -25,44 +24,18 @@ def _spawn(script: str, *args: str) -> subprocess.Popen:
     )
 
 
-HOLD_LOCK = """
-    import sys
-    from provisioner.state import LocalFileBackend
-    with LocalFileBackend(sys.argv[1]).lock("apply in another process"):
-        print("locked", flush=True)
-        sys.stdin.readline()  # hold until told to go, or until killed
-"""
-
-
 @pytest.fixture
-def holder(tmp_path):
+def holder(tmp_path, hold_lock):
     """A separate process holding the lock on tmp_path/state.json until the test ends."""
     path = tmp_path / "state.json"
-    process = _spawn(HOLD_LOCK, str(path))
-    assert process.stdout.readline().strip() == "locked"
-    yield path, process
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+    return path, hold_lock(f"LocalFileBackend({str(path)!r})")
 
 
-def test_lock_excludes_another_process_and_names_it(holder):
-    path, process = holder
-    with pytest.raises(StateLockedError) as raised:
-        with LocalFileBackend(path).lock("me"):
-            pass
-    message = str(raised.value)
-    assert "apply in another process" in message
-    assert f"pid {process.pid} on {socket.gethostname()}" in message
-
-
-def test_lock_is_free_again_once_the_other_process_finishes(holder):
+def test_a_holder_that_finishes_leaves_no_lock_file(holder):
     path, process = holder
     process.communicate("go\n")
     assert process.returncode == 0
     assert not path.with_name("state.json.lock").exists()
-    with LocalFileBackend(path).lock("me"):
-        pass
 
 
 def test_a_crashed_holders_lock_is_taken_over_and_the_log_says_why(holder, caplog):
