@@ -123,8 +123,8 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_repeated(cli, workspace: 
     assert cli("plan", "stacks/lost", "--detailed-exitcode").code == 0
 
 
-@pytest.mark.parametrize("how", ["destroy", "removed from the stack"])
-@pytest.mark.parametrize("kind", sorted(ONE_OF_EACH))
+@pytest.mark.parametrize("kind, how", [(kind, "destroy") for kind in sorted(ONE_OF_EACH)]
+                         + [("file", "removed from the stack")])
 def test_an_object_whose_create_answer_was_lost_is_deleted_not_leaked(cli, workspace: Path, fresh, kind, how):
     """Destroying (or dropping from the stack) a resource whose create answer was lost must delete
     the object the server made, not just forget the intent."""
