@@ -30,6 +30,7 @@ from provisioner.plan import Action, Plan
 from provisioner.planner import live_fingerprint, make_plan
 from provisioner.resources import HANDLERS
 from provisioner.state.local import LocalFileBackend
+from provisioner.state.location import Location, locate, of_saved_plan, open_backend
 from provisioner.state.manager import StateManager
 
 
@@ -38,9 +39,6 @@ class ExitCode(IntEnum):
     ERROR = 1
     CHANGES = 2
     INTERRUPTED = 130
-
-
-STATE_DIR = Path("state")
 
 
 @dataclass
@@ -98,15 +96,19 @@ def _provider(stack: Stack) -> dict[str, Any]:
     return provider
 
 
-def _states(stack_name: str, state_path: Path | None) -> StateManager:
-    return StateManager(LocalFileBackend(state_path or STATE_DIR / f"{stack_name}.json"), stack_name)
+def _location(stack: Stack, state_path: Path | None) -> Location:
+    return locate(stack.name, stack.state.model_dump(), state_path)
+
+
+def _states(stack: Stack, state_path: Path | None) -> StateManager:
+    return StateManager(open_backend(_location(stack, state_path)), stack.name)
 
 
 def _declared(stack: Stack) -> list:
     return [d for handler in HANDLERS.values() for d in handler.declare(stack)]
 
 
-def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool) -> Plan:
+def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, location: Location) -> Plan:
     state = states.load()
     declared = _declared(stack)
     # a destroy wants nothing: it reads only what the state tracks, so a kind the endpoint dropped
@@ -114,7 +116,7 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool) -> Plan:
     wanted = [] if destroy else declared
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
     return make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
-                     state_path=str(states.backend.describe()))
+                     state_path=str(states.backend.describe()), state_location=location)
 
 
 @cli.command()
@@ -143,9 +145,10 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
          out: Path | None, detailed_exitcode: bool, destroy: bool) -> None:
     """Show what apply would change, reading the live resources."""
     stack = _load(path, variables, var_files)
-    states = _states(stack.name, state_path)
+    location = _location(stack, state_path)
+    states = StateManager(open_backend(location), stack.name)
     with states.lock("plan"), connect(_provider(stack)) as api:
-        the_plan = _plan(stack, states, api, destroy)
+        the_plan = _plan(stack, states, api, destroy, location)
     if out:
         _write_atomic(out, the_plan.to_json())
     if as_json:
@@ -185,7 +188,8 @@ def _planned(settings: Settings, path: Path, variables, var_files, state_path, d
             saved = Plan.from_json(path.read_text())
         except ValueError as exc:
             raise ProvisionerError(f"{path} is not a plan this provisioner can read: {exc}") from None
-        states = StateManager(LocalFileBackend(state_path or Path(saved.state_path)), saved.stack)
+        location = of_saved_plan(saved.state_location, saved.state_path, state_path)
+        states = StateManager(open_backend(location), saved.stack)
         with states.lock("apply"), connect(saved.provider) as api:
             state = states.load()
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
@@ -193,9 +197,10 @@ def _planned(settings: Settings, path: Path, variables, var_files, state_path, d
             yield saved, states, api
         return
     stack = _load(path, variables, var_files)
-    states = _states(stack.name, state_path)
+    location = _location(stack, state_path)
+    states = StateManager(open_backend(location), stack.name)
     with states.lock("apply"), connect(_provider(stack)) as api:
-        yield _plan(stack, states, api, destroy), states, api
+        yield _plan(stack, states, api, destroy, location), states, api
 
 
 def _confirm(settings: Settings, auto_approve: bool, question: str) -> None:
@@ -235,7 +240,9 @@ def _run_apply(settings: Settings, path: Path, variables, var_files, state_path,
 
 
 def _write_outputs(states: StateManager) -> None:
-    """Keep the outputs file next to a local state file in step with it (see provisioner.outputs)."""
+    """Keep the outputs file next to a local state file in step with it (see provisioner.outputs).
+
+    A state kept elsewhere has no local place for it: `provisioner output` reads it from the state."""
     if isinstance(states.backend, LocalFileBackend):
         write_outputs(outputs_path(states.backend.path), outputs_of(states.current()))
 
@@ -275,7 +282,7 @@ def destroy(settings: Settings, path: Path, variables, var_files, state_path, au
 def show(path: Path, variables, var_files, state_path, as_json: bool) -> None:
     """Print the state: every resource the stack manages, with its live id."""
     stack = _load(path, variables, var_files)
-    state = _states(stack.name, state_path).load()
+    state = _states(stack, state_path).load()
     click.echo(state.model_dump_json(indent=2) if as_json else render.state_text(state).rstrip("\n"))
 
 
@@ -291,7 +298,7 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
     definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json.
     """
     stack = _load(path, variables, var_files)
-    outputs = outputs_of(_states(stack.name, state_path).load())
+    outputs = outputs_of(_states(stack, state_path).load())
     value = select(outputs, name) if name else outputs
     if as_json:
         click.echo(json.dumps(value, indent=2, ensure_ascii=False))
@@ -306,7 +313,7 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
 def force_unlock(path: Path, lock_id: str, variables, var_files, state_path) -> None:
     """Remove a stale state lock left by a crashed run (LOCK_ID is in the lock error)."""
     stack = _load(path, variables, var_files)
-    states = _states(stack.name, state_path)
+    states = _states(stack, state_path)
     states.backend.force_unlock(lock_id)
     click.echo(f"Unlocked the state {states.backend.describe()}.")
 

@@ -79,7 +79,9 @@ class Plan(Frozen):
     stack: str
     # where to apply it: the provider without secrets (the key stays in its environment variable)
     provider: dict[str, Any] = {}
-    state_path: str = ""
+    state_path: str = ""  # where the state is, as the user would name it
+    # which backend holds the state, to reopen it: a connection string only by its variable's name
+    state_location: dict[str, str] = {}
     created_at: str
     state_lineage: str
     state_serial: int

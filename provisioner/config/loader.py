@@ -22,7 +22,7 @@ from provisioner.config.references import References
 from provisioner.config.schemas import EMPTY_PARAMETERS, check_schema
 from provisioner.config.spec import (
     NAME_PATTERN, AssistantSpec, Defaults, FileSetSpec, FileSpec, FunctionSpec, LocalFile, Provider,
-    ResolvedFunction, ResponseFormat, Stack, StackFile, Variable, VectorStoreSpec,
+    ResolvedFunction, ResponseFormat, Stack, StackFile, StateSpec, Variable, VectorStoreSpec,
 )
 from provisioner.config.validation import Validator, dotted
 from provisioner.config.yaml_source import Path_, SourceMap, parse_file
@@ -41,6 +41,8 @@ STACK_SUFFIXES = (".yaml", ".yml")
 SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
 # what an OpenAI secret key looks like (sk-..., sk-proj-..., sk-svcacct-...)
 _SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
+# what a database connection string looks like: a URL or key=value pairs, either may hold a password
+_CONNINFO = re.compile(r"://|\b(?:password|host|dbname|user)\s*=", re.IGNORECASE)
 
 
 class _SortedDiagnostics(DiagnosticCollector):
@@ -92,6 +94,7 @@ class _Loader:
         data = self._interpolate(data, variables, var_files, env)
         self._reject_secrets(data.get("provider"))
         self._reject_key_value(data, env)
+        self._reject_conninfo(data, env)
         top = self.validate(StackFile, {k: v for k, v in data.items() if k not in GROUPS}, ())
         specs = {group: self._entries(group, data.get(group, {})) for group in GROUPS if group != "variables"}
 
@@ -106,6 +109,7 @@ class _Loader:
                    ).check(specs["vector_stores"], assistants)
         if top:
             self._check_provider(top)
+            self._check_state(top)
         self.diags.raise_if_any()
         assert top is not None  # every failure to build it was reported above
         return Stack(
@@ -113,6 +117,7 @@ class _Loader:
             root=root,
             sources=sources,
             provider=self._provider(top),
+            state=self._state(top),
             defaults=top.defaults,
             local_files=local_files,
             file_sets=file_sets,
@@ -234,6 +239,25 @@ class _Loader:
                 self.diags.add(f"{dotted(path)} contains the API key (the value of ${name})", self.smap.value(path),
                                hint="the provider reads the key itself from the variable named by `api_key_env`")
 
+    def _reject_conninfo(self, data: dict[str, Any], env: Mapping[str, str]) -> None:
+        """A connection string may hold a password: the stack names its variable, never holds it."""
+        state = data.get("state")
+        for path, text in _strings(state, ("state",)) if isinstance(state, dict) else ():
+            if _CONNINFO.search(text):
+                self.diags.add(f"{dotted(path)} looks like a connection string: never write it in the stack",
+                               self.smap.value(path),
+                               hint="set conninfo_env to the name of the environment variable that holds it")
+                self.validate.quiet.add(path)
+        name = state.get("conninfo_env") if isinstance(state, dict) else None
+        conninfo = env.get(name, "") if isinstance(name, str) else ""
+        if len(conninfo) < 8:  # too short to tell from ordinary text
+            return
+        for path, text in _strings(data):
+            if conninfo in text and path not in self.validate.quiet:
+                self.diags.add(f"{dotted(path)} contains the state's connection string (the value of ${name})",
+                               self.smap.value(path),
+                               hint="the postgres backend reads it itself from the variable named by `conninfo_env`")
+
     # ---- validate --------------------------------------------------------------------------
 
     def _entries(self, group: str, entries: dict[str, Any]) -> dict[str, Any]:
@@ -256,6 +280,26 @@ class _Loader:
         if provider.data is not None and provider.kind != "emulator":
             self.diags.add(f'provider.data only applies to kind "emulator", not "{provider.kind}"',
                            self.smap.key(("provider", "data")))
+
+    def _check_state(self, top: StackFile) -> None:
+        state, where = top.state, ("state",)
+        # written but faulty (reported already) is not missing
+        if state.backend == "postgres" and not state.conninfo_env and where + ("conninfo_env",) not in self.smap.keys:
+            self.diags.add('state backend "postgres" needs conninfo_env', self.smap.key(where + ("backend",)),
+                           hint="the name of the environment variable holding the connection string,"
+                           " e.g. conninfo_env: PROVISIONER_PG_CONNINFO")
+        only = {"path": "local", "conninfo_env": "postgres", "name": "postgres"}
+        for key, backend in only.items():
+            if getattr(state, key) is not None and state.backend != backend:
+                self.diags.add(f'state.{key} only applies to backend "{backend}", not "{state.backend}"',
+                               self.smap.key(where + (key,)))
+
+    def _state(self, top: StackFile) -> StateSpec:
+        state = top.state
+        if state.path is None:
+            return state
+        # like every path in a stack, relative to the file that declares it
+        return state.model_copy(update={"path": str(_resolve(self.origin[("state",)].parent, state.path))})
 
     def _provider(self, top: StackFile) -> Provider:
         provider = top.provider

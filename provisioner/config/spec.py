@@ -33,6 +33,16 @@ class Provider(Spec):
     data: str | None = None
 
 
+class StateSpec(Spec):
+    """Where the stack's state lives. A postgres connection string may hold a password, so the
+    stack names the environment variable that holds it, never the string itself."""
+
+    backend: Literal["local", "postgres"] = "local"
+    path: str | None = None  # local: the state file, relative to the stack file (default state/<stack>.json)
+    conninfo_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")  # postgres
+    name: str | None = Field(default=None, min_length=1, max_length=200)  # postgres: the row (default: the stack)
+
+
 class Variable(Spec):
     description: str | None = None
     default: Any = None
@@ -168,6 +178,7 @@ class StackFile(Spec):
 
     stack: str = Field(pattern=NAME_PATTERN)
     provider: Provider = Provider()
+    state: StateSpec = StateSpec()
     variables: dict[str, Variable] = {}
     defaults: Defaults = Defaults()
     files: dict[str, FileSpec] = {}
@@ -205,6 +216,7 @@ class Stack(Spec):
     root: Path  # the directory relative paths in the stack are taken from
     sources: list[Path]
     provider: Provider
+    state: StateSpec = StateSpec()  # a local path is absolute by now
     defaults: Defaults
     local_files: dict[str, LocalFile]  # by address string
     file_sets: dict[str, list[str]]  # set name -> member addresses, in path order

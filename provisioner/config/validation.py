@@ -24,6 +24,7 @@ M = TypeVar("M", bound=BaseModel)
 _PATTERNS = {
     r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$": "start with a letter and use only letters, digits, '_' and '-' (at most 64)",
     r"^[a-zA-Z0-9_\-]{1,64}$": "use only letters, digits, '_' and '-' (1 to 64 of them)",
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "be the name of an environment variable (letters, digits and '_')",
 }
 _TYPE_WORDS = {
     "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",

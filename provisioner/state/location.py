@@ -1,0 +1,58 @@
+"""Where a stack's state lives, as plain data a saved plan can carry, and opening a backend there.
+
+Owns turning a stack's `state:` settings (or `--state FILE`) into a location such as
+`{"backend": "postgres", "name": "support-bot", "conninfo_env": "PROVISIONER_PG_CONNINFO"}`, and
+a location into a backend. A location names the environment variable holding a connection string,
+never the string: plans are committed and shared. It must not read, write or lock state.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from provisioner.errors import StateError
+from provisioner.state.backend import StateBackend
+from provisioner.state.local import LocalFileBackend
+from provisioner.state.postgres import PostgresBackend
+
+STATE_DIR = Path("state")
+
+Location = dict[str, str]
+
+
+def locate(stack_name: str, settings: Mapping[str, Any] | None, override: Path | None = None) -> Location:
+    """The location of a stack's state: `--state FILE` wins, then the stack's `state:` block."""
+    if override is not None:
+        return {"backend": "local", "path": str(override)}
+    settings = settings or {}
+    if settings.get("backend") == "postgres":
+        return {"backend": "postgres", "name": settings.get("name") or stack_name,
+                "conninfo_env": settings["conninfo_env"]}
+    return {"backend": "local", "path": settings.get("path") or str(STATE_DIR / f"{stack_name}.json")}
+
+
+def of_saved_plan(recorded: Mapping[str, str], state_path: str, override: Path | None) -> Location:
+    """Where a saved plan applies: where it was planned, unless `--state FILE` says otherwise."""
+    if override is not None or not recorded:  # plans saved before locations were recorded: a file
+        return {"backend": "local", "path": str(override or state_path)}
+    return dict(recorded)
+
+
+def open_backend(location: Mapping[str, str], env: Mapping[str, str] = os.environ) -> StateBackend:
+    if location.get("backend") == "postgres":
+        variable = location["conninfo_env"]
+        conninfo = env.get(variable, "")
+        if not conninfo.strip():
+            raise StateError(
+                f"the state of this stack is in PostgreSQL, and ${variable}, which should hold the"
+                " connection string, is not set",
+                hint=f"export {variable}='host=... dbname=... user=... password=...' (or a postgresql:// URL)",
+            )
+        return PostgresBackend(conninfo, location["name"])
+    if location.get("backend", "local") != "local":
+        raise StateError(f"unknown state backend {location.get('backend')!r}",
+                         hint="this provisioner knows local and postgres; is it older than the one that"
+                         " saved the plan?")
+    return LocalFileBackend(location["path"])

@@ -1,0 +1,88 @@
+"""A stack whose state is in PostgreSQL, end to end through the CLI, as a GitOps pipeline runs it."""
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from provisioner.state import PostgresBackend
+
+QUICKSTART = "stacks/quickstart"
+VARIABLE = "PROVISIONER_PG_CONNINFO"
+
+
+@pytest.fixture
+def pg_stack(workspace: Path, pg_server, monkeypatch) -> str:
+    """The quickstart stack with its state in PostgreSQL, under a row name of its own; returns that name."""
+    name = f"quickstart-{uuid.uuid4().hex[:8]}"  # the server outlives this test
+    with (workspace / QUICKSTART / "stack.yaml").open("a") as stack:
+        stack.write(f"\nstate:\n  backend: postgres\n  conninfo_env: {VARIABLE}\n  name: {name}\n")
+    monkeypatch.setenv(VARIABLE, pg_server.conninfo)
+    return name
+
+
+def _stored(pg_server, name: str) -> bytes:
+    data = PostgresBackend(pg_server.conninfo, name).read()
+    assert data is not None
+    return data
+
+
+def test_apply_plan_show_and_a_held_lock(cli, workspace, pg_server, pg_stack, hold_lock):
+    applied = cli("apply", QUICKSTART, "--auto-approve")
+    assert applied.code == 0, applied.output
+    assert "Apply complete" in applied.output
+
+    again = cli("plan", QUICKSTART)
+    assert again.code == 0 and "No changes." in again.out
+
+    shown = cli("show", QUICKSTART)
+    assert shown.code == 0 and "assistants.weather  asst_" in shown.out
+
+    stored = _stored(pg_server, pg_stack)
+    assert json.loads(stored)["stack"] == "quickstart"
+    assert pg_server.password.encode() not in stored
+    assert not (workspace / "state" / "quickstart.json").exists(), "the state lives in the database only"
+
+    holder = hold_lock(f"PostgresBackend({pg_server.conninfo!r}, {pg_stack!r})")
+    refused = cli("apply", QUICKSTART, "--auto-approve")
+    assert refused.code == 1
+    assert f"state postgres:{pg_stack} is locked by apply in another process (pid {holder.pid}" in refused.err
+    assert pg_server.password not in refused.output
+
+    lock_id = refused.err.split("force-unlock ")[1].split("`")[0]
+    unlocked = cli("force-unlock", QUICKSTART, lock_id)
+    assert unlocked.code == 0 and f"Unlocked the state postgres:{pg_stack}." in unlocked.out
+    after = cli("apply", QUICKSTART, "--auto-approve")
+    assert after.code == 0 and "No changes." in after.out
+
+
+def test_a_saved_plan_applies_to_the_same_database_and_names_only_the_variable(cli, workspace, pg_server, pg_stack,
+                                                                                 monkeypatch):
+    assert cli("apply", QUICKSTART, "--auto-approve").code == 0
+    stack = workspace / QUICKSTART / "stack.yaml"
+    stack.write_text(stack.read_text().replace("temperature: 0.3", "temperature: 0.5"))
+    planned = cli("plan", QUICKSTART, "--out", "plan.json")
+    assert planned.code == 0 and "temperature" in planned.out
+
+    saved = (workspace / "plan.json").read_text()
+    assert VARIABLE in saved and pg_server.password not in saved
+
+    # applied later, elsewhere: from another directory, with only the plan file
+    elsewhere = workspace / "merge-job"
+    elsewhere.mkdir()
+    (workspace / "plan.json").rename(elsewhere / "plan.json")
+    monkeypatch.chdir(elsewhere)
+    applied = cli("apply", "plan.json")
+    assert applied.code == 0, applied.output
+    assert not (elsewhere / "state").exists()
+    monkeypatch.chdir(workspace)
+    assert "No changes." in cli("plan", QUICKSTART).out
+
+
+def test_without_the_connection_variable_nothing_runs_and_the_error_names_it(cli, pg_stack, monkeypatch):
+    monkeypatch.delenv(VARIABLE)
+    result = cli("plan", QUICKSTART)
+    assert result.code == 1
+    assert f"${VARIABLE}, which should hold the connection string, is not set" in result.err
