@@ -79,6 +79,7 @@ class PostgresBackend:
         self.name = name
         self._key = lock_key(name)
         self._schema_ready = False
+        self._held: Any = None  # the lock's connection while this handle holds the lock
 
     def __repr__(self) -> str:  # never the conninfo: it may hold a password
         return f"PostgresBackend(name={self.name!r})"
@@ -87,13 +88,13 @@ class PostgresBackend:
         return f"postgres:{self.name}"
 
     def read(self) -> bytes | None:
-        with self._connect("read") as conn:
+        with self._session("read") as conn:
             row = conn.execute("SELECT data FROM provisioner_state WHERE name = %s", (self.name,)).fetchone()
         return bytes(row[0]) if row else None
 
     def write(self, data: bytes) -> None:
         # One statement: a reader sees the old row or the new one.
-        with self._connect("write") as conn:
+        with self._session("write") as conn:
             conn.execute(
                 "INSERT INTO provisioner_state (name, data, updated_at) VALUES (%s, %s, now())"
                 " ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
@@ -101,17 +102,40 @@ class PostgresBackend:
             )
 
     @contextmanager
+    def _session(self, action: str, fresh: bool = False) -> Iterator[Any]:
+        """A connection for one read or write, as a StateError if the database fails.
+
+        While this handle holds the lock, that is the lock's own connection: no connection per
+        write during an apply, and a run whose lock was force-unlocked (its connection ended)
+        cannot write over the state of the run that took over.
+        """
+        psycopg = _driver()
+        try:
+            if self._held is not None and not fresh:
+                yield self._held
+            else:
+                with self._connect(action) as conn:
+                    yield conn
+        except psycopg.Error as exc:
+            raise StateError(f"cannot {action} state {self.describe()}: {self._clean(exc)}") from None
+
+    @contextmanager
     def lock(self, who: str) -> Iterator[None]:
         info = LockInfo(who=who)
+        psycopg = _driver()
         conn = self._connect("lock")
         try:
             self._acquire(conn, info)
-        except BaseException:
+        except BaseException as exc:
             conn.close()
+            if isinstance(exc, psycopg.Error):
+                raise StateError(f"cannot lock state {self.describe()}: {self._clean(exc)}") from None
             raise
+        self._held = conn
         try:
             yield
         finally:
+            self._held = None
             self._release(conn, info)
 
     def _acquire(self, conn: Any, info: LockInfo) -> None:
@@ -158,7 +182,7 @@ class PostgresBackend:
             conn.close()
 
     def force_unlock(self, lock_id: str) -> None:
-        with self._connect("force-unlock") as conn:
+        with self._session("force-unlock", fresh=True) as conn:
             holder_pid = conn.execute(_HOLDER_PID, {"key": self._key}).fetchone()
             row = conn.execute(
                 "SELECT who, pid, host, created, lock_id, backend_pid FROM provisioner_state_lock WHERE name = %s",
