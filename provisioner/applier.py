@@ -149,8 +149,9 @@ class Applier:
         after = self._resolve(change.after or {})
         if action == "replace":
             old = self.states.current().resources[change.address]
-            self.states.record(deposed_address(change.address, change.id),
-                               old.model_copy(update={"address": deposed_address(change.address, change.id)}))
+            # the plan's id, not the state's: an untracked object an interrupted create made is replaced too
+            deposed = deposed_address(change.address, change.id)
+            self.states.record(deposed, old.model_copy(update={"address": deposed, "id": change.id}))
         if action in ("create", "replace"):
             # an intent first: if we crash before the id is recorded, the next plan adopts the object
             # (or deletes it, if the stack dropped it meanwhile); it holds what was asked, to know it by

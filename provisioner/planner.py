@@ -42,7 +42,7 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     for address in _dependency_order(wanted):
         item = wanted[address]
         change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed)
-        if change.action is Action.ADOPT:
+        if change.id is not None:  # an untracked object this change takes over (adopt or replace)
             claimed.add(change.id)
         decided[address] = change
 
@@ -116,13 +116,21 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
     wanted = _compared(after, item.kind)
 
     if recorded is None or recorded.id is None:
+        found = "found a live object this stack made but did not record (an interrupted apply)"
         live_id = _made_unrecorded(item.kind, item.address, wanted, recorded, observed, claimed)
+        if live_id is None and recorded is not None:
+            # made as the intent asked, but the stack changed since (e.g. the document was edited)
+            asked = _compared({k: v for k, v in recorded.attributes.items() if k != PENDING_SINCE}, item.kind)
+            live_id = _made_unrecorded(item.kind, item.address, asked, recorded, observed, claimed)
         if live_id is not None:
             before = handler.live_attributes(live_objects[live_id], item.address, context)
-            return Change(**common, action=Action.ADOPT, id=live_id, before=before,
-                          diff=field_changes(before, wanted),
-                          reason="found a live object this stack made but did not record "
-                                 "(an interrupted apply); taking it back instead of creating another")
+            diff = field_changes(before, wanted, handler.replace_fields)
+            forcing = sorted({d.path for d in diff if d.forces_replacement})
+            if forcing:
+                return Change(**common, action=Action.REPLACE, id=live_id, before=before, diff=diff,
+                              reason=f"{found}, but {', '.join(forcing)} cannot change in place; replacing it")
+            return Change(**common, action=Action.ADOPT, id=live_id, before=before, diff=diff,
+                          reason=f"{found}; taking it back instead of creating another")
         return Change(**common, action=Action.CREATE, reason="new in the stack")
 
     if recorded.kind != item.kind:

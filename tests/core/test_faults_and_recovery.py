@@ -237,3 +237,36 @@ def test_an_interrupted_reupload_never_takes_the_old_upload_for_the_new_one(cli,
     assert new != old and [f.id for f in client.files.list()] == [new]
     assert [f.id for f in client.vector_stores.files.list(state["vector_stores.kb"]["id"])] == [new]
     assert cli("plan", "stacks/typo", "--detailed-exitcode").code == 0
+
+
+EDITED_MEANWHILE = {
+    "file": ("notes.md", "Some notes.\n", "Some longer notes, edited.\n"),
+    "vector_store": ("stack.yaml", "kb: {name: kb, metadata: {team: a}}", "kb: {name: kb, description: new, metadata: {team: a}}"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EDITED_MEANWHILE))
+def test_an_object_whose_create_answer_was_lost_is_replaced_when_the_stack_changed_meanwhile(
+        cli, workspace: Path, fresh, kind):
+    """The create's answer was lost, then the stack was edited in a way the made object cannot
+    follow in place (new file content, a new store description): the next apply must replace
+    that object, not leak it (file) nor take it back as if it matched (store)."""
+    flaky = fresh
+    _lose_a_create(cli, workspace, flaky, kind)
+    [orphan] = _live(flaky.client(), kind)
+    name, old, new = EDITED_MEANWHILE[kind]
+    path = workspace / "stacks" / "lost" / name
+    path.write_text(path.read_text().replace(old, new))
+
+    plan = json.loads(cli("plan", "stacks/lost", "--json").out)
+    [change] = [c for c in plan["changes"] if c["action"] != "no-op"]
+    assert (change["action"], change["id"]) == ("replace", orphan), change
+    result = cli("apply", "stacks/lost", "--auto-approve")
+    assert result.code == 0, result.output
+    [made] = _live(flaky.client(), kind)
+    assert made != orphan
+    state = json.loads((workspace / "state" / "lost.json").read_text())["resources"]
+    assert [r["id"] for r in state.values()] == [made]
+    if kind == "file":
+        assert flaky.client().files.retrieve(made).bytes == len(new)
+    assert cli("plan", "stacks/lost", "--detailed-exitcode").code == 0
