@@ -97,7 +97,7 @@ def _lose_a_create(cli, workspace: Path, flaky, kind: str) -> None:
     for seed in range(40):
         flaky.reset()
         state_file.unlink(missing_ok=True)
-        flaky.set_faults(rate=0.5, kinds=["drop_after"], seed=seed)
+        flaky.set_faults(rate=0.2, kinds=["drop_after"], seed=seed)
         first = cli("apply", "stacks/lost", "--auto-approve")
         if first.code == 1 and "lost before the answer" in first.err:
             break
@@ -175,7 +175,7 @@ def test_a_replacement_whose_create_was_lost_lets_go_of_the_old_object_last(cli,
         assert cli("apply", "stacks/swap", "--auto-approve").code == 0
         old = json.loads(state_file.read_text())["resources"]["vector_stores.kb"]["id"]
         (root / "stack.yaml").write_text(REPLACED.replace("800", "400"))
-        flaky.set_faults(rate=0.5, kinds=["drop_after"], seed=seed)
+        flaky.set_faults(rate=0.2, kinds=["drop_after"], seed=seed)
         lost = cli("apply", "stacks/swap", "--auto-approve", "--parallelism", "1")
         if "create vector store: the connection" in lost.err:
             break
