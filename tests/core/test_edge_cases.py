@@ -750,3 +750,22 @@ def test_an_expired_store_is_replaced_and_the_assistant_repointed(cli, workspace
     assert bot.tool_resources.file_search.vector_store_ids == [new["vector_stores.kb"]]
     assert gone(lambda: client.vector_stores.retrieve(old["vector_stores.kb"]))
     no_changes(cli, stack)
+
+
+def test_editing_a_code_interpreter_file_repoints_the_assistant_then_deletes_the_old_upload(
+        cli, workspace: Path, api: openai.OpenAI):
+    stack = "stacks/support-bot"
+    apply_ok(cli, stack)
+    old = ids(workspace, "support-bot")
+    pricing = workspace / stack / "data" / "pricing.csv"
+    pricing.write_text(pricing.read_text() + "enterprise,999\n")
+    assert actions(plan_json(cli, stack)) == {"files.pricing": "replace", "assistants.support": "update"}
+    result = apply_ok(cli, stack)
+    lines = result.err.splitlines()
+    deposed = f"files.pricing (deposed {old['files.pricing']})"
+    assert lines.index("assistants.support: update complete") < lines.index(f"{deposed}: delete-deposed..."), result.err
+    new = ids(workspace, "support-bot")
+    bot = api.beta.assistants.retrieve(new["assistants.support"])
+    assert bot.tool_resources.code_interpreter.file_ids == [new["files.pricing"]] != [old["files.pricing"]]
+    assert gone(lambda: api.files.retrieve(old["files.pricing"]))
+    no_changes(cli, stack)
