@@ -66,7 +66,8 @@ def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
 
 def stack_options(fn):
     fn = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
-                      help="State file (default: state/<stack>.json).")(fn)
+                      help="Local state file, overriding the stack's state: block"
+                      " (default: state/<stack>.json).")(fn)
     fn = click.option("--var-file", "var_files", multiple=True,
                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
                       help="YAML or JSON file of variable values (repeatable).")(fn)

@@ -86,3 +86,10 @@ def test_without_the_connection_variable_nothing_runs_and_the_error_names_it(cli
     result = cli("plan", QUICKSTART)
     assert result.code == 1
     assert f"${VARIABLE}, which should hold the connection string, is not set" in result.err
+
+
+def test_state_flag_overrides_the_block_with_a_local_file(cli, workspace, pg_stack, monkeypatch):
+    monkeypatch.delenv(VARIABLE)  # the database is not needed at all
+    applied = cli("apply", QUICKSTART, "--auto-approve", "--state", "local/quickstart.json")
+    assert applied.code == 0, applied.output
+    assert json.loads((workspace / "local" / "quickstart.json").read_text())["stack"] == "quickstart"
