@@ -17,6 +17,7 @@ from provisioner.resources.base import ApplyContext, Declared, ObserveContext, R
 
 MUTABLE_FIELDS = ("name", "metadata", "expires_after")
 LIVE_MEMBER_STATUSES = ("in_progress", "completed")
+MAX_BATCH_FILES = 2000  # the API's limit on one file batch
 POLL_START_SECONDS = 0.1
 POLL_MAX_SECONDS = 2.0
 INDEXING_TIMEOUT_SECONDS = 30 * 60
@@ -141,8 +142,11 @@ class VectorStoreHandler:
         to_attach = {key: member for key, member in wanted.items()
                      if key not in members or members[key]["file_id"] != member["file_id"]}
         failures: list[str] = []
-        if to_attach:
-            attached, failures = self._attach(api, store_id, to_attach, after.get("chunking_strategy"), ctx)
+        queue = list(to_attach.items())
+        for start in range(0, len(queue), MAX_BATCH_FILES):
+            chunk = dict(queue[start:start + MAX_BATCH_FILES])
+            attached, chunk_failures = self._attach(api, store_id, chunk, after.get("chunking_strategy"), ctx)
+            failures += chunk_failures
             replaced = {key: members[key] for key in attached if key in members}
             members.update(attached)
             ctx.record(store_id, {**recorded, "files": members})

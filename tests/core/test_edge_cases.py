@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openai
 
+from provisioner.resources import vector_store
+
 
 def write_stack(workspace: Path, name: str, stack: str, files: dict[str, str] | None = None) -> str:
     """Write `stacks/<name>/stack.yaml` (and data files); returns the stack path for the CLI."""
@@ -769,3 +771,15 @@ def test_editing_a_code_interpreter_file_repoints_the_assistant_then_deletes_the
     assert bot.tool_resources.code_interpreter.file_ids == [new["files.pricing"]] != [old["files.pricing"]]
     assert gone(lambda: api.files.retrieve(old["files.pricing"]))
     no_changes(cli, stack)
+
+
+def test_a_store_larger_than_one_file_batch_is_attached_in_several(cli, workspace: Path, read_state, api,
+                                                                    emulator, monkeypatch):
+    monkeypatch.setattr(vector_store, "MAX_BATCH_FILES", 3)  # the API's 2000, scaled to the 4 documents
+    emulator.reset_stats()
+    assert cli("apply", "stacks/support-bot", "--auto-approve").code == 0
+    batches = emulator.stats()["requests"].get("POST /v1/vector_stores/{id}/file_batches", 0)
+    assert batches == 2
+    store = read_state()["resources"]["vector_stores.knowledge"]
+    assert api.vector_stores.retrieve(store["id"]).file_counts.completed == 4
+    assert cli("plan", "stacks/support-bot", "--detailed-exitcode").code == 0
