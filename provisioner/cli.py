@@ -181,8 +181,7 @@ def _is_saved_plan(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _planned(settings: Settings, path: Path, variables, var_files, state_path, destroy: bool
-             ) -> Iterator[tuple[Plan, StateManager, Api]]:
+def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Iterator[tuple[Plan, StateManager, Api]]:
     """Lock the state, connect, and either plan now or load a saved plan and check it is current."""
     if _is_saved_plan(path):
         try:
@@ -218,7 +217,7 @@ def _confirm(settings: Settings, auto_approve: bool, question: str) -> None:
 
 def _run_apply(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool,
                parallelism: int, as_json: bool, destroy: bool) -> None:
-    with _planned(settings, path, variables, var_files, state_path, destroy) as (the_plan, states, api):
+    with _planned(path, variables, var_files, state_path, destroy) as (the_plan, states, api):
         if not as_json:
             click.echo(render.plan_text(the_plan, settings.color), nl=False)
         if not the_plan.has_changes:

@@ -88,7 +88,6 @@ class Plan(Frozen):
     live_fingerprint: str  # hash of the live objects the plan read; a saved plan is stale when it moves
     changes: list[Change]
     destroy: bool = False
-    warnings: list[str] = []
 
     @property
     def actionable(self) -> list[Change]:

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from provisioner.config.suggest import did_you_mean
-from provisioner.errors import ProvisionerError
 from provisioner.diff import field_changes
+from provisioner.errors import ProvisionerError
 from provisioner.graph import Graph
 from provisioner.observe import EXTERNAL_KINDS, MODEL_KINDS, Observed, is_deposed
 from provisioner.plan import PENDING_SINCE, PENDING_SKEW_SECONDS, Action, Change, Plan, unknown_id
@@ -25,7 +25,7 @@ NEW_ID_ACTIONS = (Action.CREATE, Action.REPLACE)
 
 
 def make_plan(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
-              destroy: bool = False, warnings: list[str] | None = None, **where: Any) -> Plan:
+              destroy: bool = False, **where: Any) -> Plan:
     """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone."""
     wanted = {} if destroy else {d.address: d for d in declared}
     _check_live_references(wanted, observed)
@@ -57,7 +57,6 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         live_fingerprint=live_fingerprint(state, observed),
         changes=changes,
         destroy=destroy,
-        warnings=warnings or [],
         **where,
     )
 

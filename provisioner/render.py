@@ -100,7 +100,7 @@ def plan_text(plan: Plan, color: bool = False) -> str:
         out.append(_paint(f"Drift: {len(drift)} resource{'s' if len(drift) != 1 else ''} changed outside "
                           f"provisioner: {', '.join(c.address for c in drift)}", "yellow", color))
     out.append(summary_line(plan))
-    return "\n".join(out + [""] + [f"Warning: {w}" for w in plan.warnings]).rstrip() + "\n"
+    return "\n".join(out).rstrip() + "\n"
 
 
 def summary_line(plan: Plan) -> str:
