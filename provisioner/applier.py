@@ -95,6 +95,7 @@ class Applier:
         graph: Graph[str] = Graph()
         for node in steps:
             graph.add_node(node)
+
         def after_takeover(address: str, old: str) -> None:
             # the old object of a replacement goes once the new one is made and all that used it moved
             if address in steps:
