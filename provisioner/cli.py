@@ -24,6 +24,7 @@ from provisioner.config.loader import load_stack
 from provisioner.config.spec import Stack
 from provisioner.connection import connect
 from provisioner.errors import ProvisionerError, StackError
+from provisioner.importer import import_resource
 from provisioner.observe import observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Action, Plan
@@ -304,6 +305,23 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
         click.echo(json.dumps(value, indent=2, ensure_ascii=False))
     else:
         click.echo((render.output_value_text(value) if name else render.outputs_text(outputs)).rstrip("\n"))
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("address")
+@click.argument("live_id", metavar="ID")
+@stack_options
+def import_command(path: Path, address: str, live_id: str, variables, var_files, state_path) -> None:
+    """Bring an existing object (made by hand) under the stack as ADDRESS; nothing live changes.
+
+    The next plan shows how the object differs from the stack, and apply brings it in line.
+    """
+    stack = _load(path, variables, var_files)
+    states = _states(stack, state_path)
+    with states.lock("import"), connect(_provider(stack)) as api:
+        import_resource(_declared(stack), states, api, address, live_id)
+    click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
 
 
 @cli.command("force-unlock")
