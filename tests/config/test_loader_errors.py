@@ -185,7 +185,7 @@ CASES = [
         {"stack.yaml": """
             stack: s
             provider:
-              organization: sk-abcdefghijklmnopqrstuvwx
+              organization: sk-abcdefghij-klmnopqrstuvwx
         """},
         ["stack.yaml:3:17: provider.organization looks like an API key"],
     ),
