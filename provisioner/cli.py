@@ -110,7 +110,7 @@ def _declared(stack: Stack) -> list:
     return [d for handler in HANDLERS.values() for d in handler.declare(stack)]
 
 
-def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, location: Location) -> Plan:
+def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_path: Path | None) -> Plan:
     state = states.load()
     declared = _declared(stack)
     # a destroy wants nothing: it reads only what the state tracks, so a kind the endpoint dropped
@@ -118,7 +118,7 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, location:
     wanted = [] if destroy else declared
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
     return make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
-                     state_path=str(states.backend.describe()), state_location=location)
+                     state_path=str(states.backend.describe()), state_location=_location(stack, state_path))
 
 
 @cli.command()
@@ -147,10 +147,9 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
          out: Path | None, detailed_exitcode: bool, destroy: bool) -> None:
     """Show what apply would change, reading the live resources."""
     stack = _load(path, variables, var_files)
-    location = _location(stack, state_path)
-    states = StateManager(open_backend(location), stack.name)
+    states = _states(stack, state_path)
     with states.lock("plan"), connect(_provider(stack)) as api:
-        the_plan = _plan(stack, states, api, destroy, location)
+        the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
         _write_atomic(out, the_plan.to_json())
     if as_json:
@@ -198,10 +197,9 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
             yield saved, states, api
         return
     stack = _load(path, variables, var_files)
-    location = _location(stack, state_path)
-    states = StateManager(open_backend(location), stack.name)
+    states = _states(stack, state_path)
     with states.lock("apply"), connect(_provider(stack)) as api:
-        yield _plan(stack, states, api, destroy, location), states, api
+        yield _plan(stack, states, api, destroy, state_path), states, api
 
 
 def _confirm(settings: Settings, auto_approve: bool, question: str) -> None:

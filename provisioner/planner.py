@@ -28,7 +28,6 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
               destroy: bool = False, **where: Any) -> Plan:
     """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone."""
     wanted = {} if destroy else {d.address: d for d in declared}
-    _check_live_references(wanted, observed)
     decided: dict[str, Change] = {}
     # every id the state holds, deposed ones too: an old object waiting for deletion is never adopted
     claimed = {r.id for r in state.resources.values() if r.id}
@@ -39,14 +38,17 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
             return unknown_id(address)
         return change.id
 
-    for address in _dependency_order(wanted):
+    order = _dependency_order(wanted)
+    for address in order:
         item = wanted[address]
         change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed)
         if change.id is not None:  # an untracked object this change takes over (adopt or replace)
             claimed.add(change.id)
         decided[address] = change
 
-    changes = [decided[a] for a in _dependency_order(wanted)]
+    # decisions are pure, so checking after them still fails before any change is made
+    _check_live_references(wanted, decided, observed)
+    changes = [decided[a] for a in order]
     changes += [_delete(rs, observed, claimed) for address, rs in sorted(state.resources.items())
                 if address not in wanted]
     return Plan(
@@ -71,7 +73,7 @@ def live_fingerprint(state: State, observed: Observed) -> str:
     return hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _check_live_references(wanted: dict[str, Declared], observed: Observed) -> None:
+def _check_live_references(wanted: dict[str, Declared], decided: dict[str, Change], observed: Observed) -> None:
     """Ids of objects outside the stack must exist, and models must be served: else fail before any change."""
     problems = []
     for address, item in wanted.items():
@@ -79,7 +81,7 @@ def _check_live_references(wanted: dict[str, Declared], observed: Observed) -> N
             kind = next(k for prefix, k in EXTERNAL_KINDS.items() if ref.startswith(prefix))
             if ref not in observed.objects.get(kind, {}):
                 problems.append(f"{address} refers to {ref}, which does not exist at the endpoint")
-        model = item.build(unknown_id).get("model") if item.kind in MODEL_KINDS else None
+        model = (decided[address].after or {}).get("model") if item.kind in MODEL_KINDS else None
         if model and observed.models is not None and model not in observed.models:
             suggestion = did_you_mean(model, observed.models)
             problems.append(f'{address} uses model "{model}", which the endpoint does not serve'
