@@ -13,7 +13,8 @@ from provisioner.addresses import address, file_ref, is_external
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, owned_by, ownership
+from provisioner.resources.base import (OWNER_STACK, ApplyContext, Declared, ObserveContext, Resolve, owned_by,
+                                        ownership)
 
 MUTABLE_FIELDS = ("name", "metadata", "expires_after")
 LIVE_MEMBER_STATUSES = ("in_progress", "completed")
@@ -70,7 +71,7 @@ class VectorStoreHandler:
         stores = {}
         for store in api.list_vector_stores():
             tracked = store["id"] in ctx.tracked_ids
-            if tracked or (store.get("metadata") or {}).get("provisioner:stack") == ctx.stack_name:
+            if tracked or (store.get("metadata") or {}).get(OWNER_STACK) == ctx.stack_name:
                 # membership is read only for our own stores: one paginated list each
                 store = {**store, "files": api.list_vector_store_files(store["id"])}
             stores[store["id"]] = store
@@ -127,7 +128,7 @@ class VectorStoreHandler:
 
     def _sync_members(self, api: Api, store_id: str, recorded: dict[str, Any], after: dict[str, Any],
                       ctx: ApplyContext) -> dict[str, Any]:
-        """Re-attribute, attach (one batch), then detach, recording after each call.
+        """Re-attribute, attach (in batches of at most MAX_BATCH_FILES), then detach, recording after each call.
 
         New versions are attached before the old ones are detached, so a store never goes without
         a document while its new upload indexes, nor loses it when the new one fails to index."""
