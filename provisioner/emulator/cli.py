@@ -58,6 +58,20 @@ def _option(*decls: str, env: str, **kwargs: Any) -> Callable[[Any], Any]:
     help="Wait an injected 429 asks for (Retry-After rounds up to whole seconds).",
 )
 @_option(
+    "--store-write-limit",
+    env="STORE_WRITE_LIMIT",
+    default=300,
+    type=click.IntRange(0),
+    help="Writes one vector store takes per window before it answers 429 (0: no limit).",
+)
+@_option(
+    "--store-write-window-seconds",
+    env="STORE_WRITE_WINDOW_SECONDS",
+    default=60.0,
+    type=click.FloatRange(0, min_open=True),
+    help="Length of the sliding window --store-write-limit counts over.",
+)
+@_option(
     "--assistants-api",
     env="ASSISTANTS_API",
     type=click.Choice(["on", "off"]),
@@ -86,6 +100,8 @@ def emulator_command(
     fault_seed: int | None,
     fault_kinds: str,
     retry_after_ms: int,
+    store_write_limit: int,
+    store_write_window_seconds: float,
     assistants_api: str,
     models: str | None,
     api_key: str | None,
@@ -105,6 +121,8 @@ def emulator_command(
             fault_seed=fault_seed,
             fault_kinds=tuple(kind.strip() for kind in fault_kinds.split(",") if kind.strip()),
             retry_after_ms=retry_after_ms,
+            store_write_limit=store_write_limit,
+            store_write_window_seconds=store_write_window_seconds,
             assistants_api=assistants_api == "on",
             models=[m.strip() for m in models.split(",") if m.strip()] if models else list(DEFAULT_MODELS),
             api_key=api_key,

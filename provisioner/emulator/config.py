@@ -71,6 +71,10 @@ class EmulatorConfig:
     fault_kinds: tuple[str, ...] = FAULT_KINDS
     # What a 429 tells the client to wait; the SDK prefers `retry-after-ms` over `Retry-After`.
     retry_after_ms: int = 100
+    # OpenAI limits writes to one vector store (its update and delete, attaching, re-attributing and
+    # detaching files, creating and cancelling batches) to 300 a minute; 0 turns the limit off.
+    store_write_limit: int = 300
+    store_write_window_seconds: float = 60.0
     # False answers every /v1/assistants route like post-sunset OpenAI (404 Invalid URL).
     assistants_api: bool = True
     models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
@@ -84,5 +88,9 @@ class EmulatorConfig:
         unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}; known: {list(ALL_FAULT_KINDS)}")
+        if self.store_write_limit < 0:
+            raise ValueError("store_write_limit must be 0 (off) or more")
+        if self.store_write_window_seconds <= 0:
+            raise ValueError("store_write_window_seconds must be more than 0")
         if not self.models:
             raise ValueError("at least one model must be configured")

@@ -69,8 +69,12 @@ def incorrect_api_key(key: str) -> ApiError:
     )
 
 
+def _retry_headers(retry_after_ms: int) -> dict[str, str]:
+    # Retry-After carries whole seconds, rounded up; the SDK prefers the exact retry-after-ms.
+    return {"Retry-After": str(max(1, -(-retry_after_ms // 1000))), "retry-after-ms": str(retry_after_ms)}
+
+
 def rate_limited(retry_after_ms: int) -> ApiError:
-    seconds = max(1, -(-retry_after_ms // 1000))
     return ApiError(
         429,
         "Rate limit reached for requests. Please try again in "
@@ -78,8 +82,7 @@ def rate_limited(retry_after_ms: int) -> ApiError:
         type="requests",
         code="rate_limit_exceeded",
         headers={
-            "Retry-After": str(seconds),
-            "retry-after-ms": str(retry_after_ms),
+            **_retry_headers(retry_after_ms),
             "x-ratelimit-limit-requests": "5000",
             "x-ratelimit-remaining-requests": "0",
             "x-ratelimit-reset-requests": f"{retry_after_ms}ms",
@@ -87,6 +90,31 @@ def rate_limited(retry_after_ms: int) -> ApiError:
             "x-ratelimit-remaining-tokens": "800000",
             "x-ratelimit-reset-tokens": "0s",
         },
+    )
+
+
+def store_write_limited(vector_store_id: str, limit: int, window_seconds: float, retry_after_ms: int) -> ApiError:
+    """Too many writes to one vector store: the account-wide request budget is untouched."""
+    return ApiError(
+        429,
+        f"Rate limit reached for writes to vector store {vector_store_id}: limit {limit} per "
+        f"{window_seconds:g}s. Please try again in {retry_after_ms}ms. "
+        "Visit https://platform.openai.com/account/rate-limits to learn more.",
+        type="requests",
+        code="rate_limit_exceeded",
+        headers=_retry_headers(retry_after_ms),
+    )
+
+
+def unsupported_file(extensions: str, param: str) -> ApiError:
+    # OpenAI's answer when an attach names a file whose extension file_search cannot index, e.g.
+    # "Files with extensions [.png] are not supported for retrieval. See ...".
+    return ApiError(
+        400,
+        f"Files with extensions [{extensions}] are not supported for retrieval. "
+        "See https://platform.openai.com/docs/assistants/tools/file-search/supported-files",
+        param=param,
+        code="unsupported_file",
     )
 
 

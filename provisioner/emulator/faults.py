@@ -55,20 +55,27 @@ class FaultInjector:
 
 
 class RequestCounter:
-    """Counts /v1 requests by `METHOD /v1/route/{id}` so benchmarks can count API calls."""
+    """Counts /v1 requests by `METHOD /v1/route/{id}` so benchmarks can count API calls, plus the
+    injected faults by kind and the requests a limit refused (`limited`, e.g. `vector_store_writes`)."""
 
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
         self._faults: dict[str, int] = {}
+        self._limited: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def add(self, route: str) -> None:
+    def _bump(self, counts: dict[str, int], key: str) -> None:
         with self._lock:
-            self._counts[route] = self._counts.get(route, 0) + 1
+            counts[key] = counts.get(key, 0) + 1
+
+    def add(self, route: str) -> None:
+        self._bump(self._counts, route)
 
     def add_fault(self, kind: str) -> None:
-        with self._lock:
-            self._faults[kind] = self._faults.get(kind, 0) + 1
+        self._bump(self._faults, kind)
+
+    def add_limited(self, limit: str) -> None:
+        self._bump(self._limited, limit)
 
     def snapshot(self) -> dict[str, object]:
         with self._lock:
@@ -76,9 +83,11 @@ class RequestCounter:
                 "requests": dict(sorted(self._counts.items())),
                 "total": sum(self._counts.values()),
                 "faults": dict(sorted(self._faults.items())),
+                "limited": dict(sorted(self._limited.items())),
             }
 
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
             self._faults.clear()
+            self._limited.clear()

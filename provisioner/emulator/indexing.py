@@ -3,11 +3,14 @@
 A vector store file records when it was attached (`_ready_at`, wall clock) and what indexing
 will end in (`_outcome`). Its status, its store's `file_counts`/`usage_bytes`/`status` and its
 batch's counts are computed on every read, so indexing keeps "progressing" across restarts and
-in CLI processes that embed the emulator only briefly. Must not write storage.
+in CLI processes that embed the emulator only briefly. Also owns which files file_search can
+index: a type it cannot is refused when attached, content it cannot read fails indexing.
+Must not write storage.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 from typing import Any
 
@@ -19,17 +22,47 @@ SEARCHABLE_EXTENSIONS = frozenset(
 )
 
 
-def plan_indexing(file_obj: dict[str, Any], config: EmulatorConfig, now: float) -> dict[str, Any]:
-    """Private fields to store on a new vector store file: when and how indexing ends."""
+# Searchable types that are not plain text; every other one must hold text to be indexed.
+DOCUMENT_EXTENSIONS = frozenset(".doc .docx .pdf .pptx".split())
+# How much of a file is read to tell text from binary content.
+SNIFF_BYTES = 64 * 1024
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        # incremental, so a character cut at the end of `head` is not taken for bad UTF-8
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def unsearchable_extension(file_obj: dict[str, Any]) -> str | None:
+    """The file's extension ("" for none) when file_search cannot index that type, else None.
+
+    OpenAI checks this when a file is attached and refuses the request (400 unsupported_file);
+    only files that pass it get as far as indexing, which may still fail on their content."""
+    extension = os.path.splitext(file_obj["filename"])[1].lower()
+    return None if extension in SEARCHABLE_EXTENSIONS else extension
+
+
+def plan_indexing(file_obj: dict[str, Any], head: bytes, config: EmulatorConfig, now: float) -> dict[str, Any]:
+    """Private fields to store on a new vector store file: when and how indexing ends.
+
+    `head` is the start of the file's content (SNIFF_BYTES of it is enough)."""
     size_kb = file_obj["bytes"] / 1024
     delay_s = (config.index_base_ms + config.index_ms_per_kb * size_kb) / 1000
     extension = os.path.splitext(file_obj["filename"])[1].lower()
-    if extension not in SEARCHABLE_EXTENSIONS:
-        outcome = "failed"
-        error = {"code": "unsupported_file", "message": "The file type is not supported."}
-    elif file_obj["bytes"] == 0:
+    if file_obj["bytes"] == 0:
         outcome = "failed"
         error = {"code": "invalid_file", "message": "The file could not be parsed because it is empty."}
+    elif extension not in DOCUMENT_EXTENSIONS and not _is_text(head[:SNIFF_BYTES]):
+        # what OpenAI reports, after accepting the attach, for content that does not match its
+        # (supported) extension, e.g. an image renamed .md
+        outcome = "failed"
+        error = {"code": "unsupported_file", "message": "The file type is not supported."}
     else:
         outcome, error = "completed", None
     return {"_ready_at": now + delay_s, "_outcome": outcome, "_error": error, "_size": file_obj["bytes"]}

@@ -1,7 +1,8 @@
 """The HTTP server: wire handling, auth, latency, faults, counting, and how to start it.
 
 Owns everything about the socket (status lines, headers, bodies, dropped connections) and the
-order of concerns for each request: count -> latency -> fault -> auth -> route -> handler.
+order of concerns for each request: count -> latency -> fault -> auth -> route -> per-store write
+limit -> handler.
 Must not contain API rules; those live in resources/. Never logs request headers, so the
 bearer key never reaches a log.
 """
@@ -23,6 +24,7 @@ from . import control, errors
 from .config import EmulatorConfig
 from .errors import ApiError
 from .faults import FaultInjector, RequestCounter
+from .limits import StoreWriteLimiter
 from .resources import register_all
 from .routing import App, Request, Response, Router, new_id
 from .store import Store
@@ -49,6 +51,7 @@ class EmulatorServer(ThreadingHTTPServer):
         register_all(self.router)
         self.faults = FaultInjector(config)
         self.counter = RequestCounter()
+        self.store_limiter = StoreWriteLimiter(config.store_write_limit, config.store_write_window_seconds)
         try:
             super().__init__((config.host, config.port), _Handler)
         except OSError:
@@ -73,10 +76,21 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "emulator"
     sys_version = ""
 
-    def do_GET(self) -> None:
-        self._handle()
+    def __getattr__(self, name: str) -> Any:
+        # Every method, HEAD, OPTIONS, TRACE and unknown ones included, goes through the same flow
+        # and gets an OpenAI-shaped JSON answer (404 Invalid URL where no route takes it); the base
+        # class would answer a bare HTML 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
-    do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # Requests the base class cannot parse (bad request line, oversized headers) answer in
+        # OpenAI's JSON shape too, then the connection closes: its framing cannot be trusted.
+        self.close_connection = True
+        reason = message or self.responses.get(code, ("Bad request",))[0]
+        error = ApiError(code, reason)
+        self._send(Response(body=error.body(), status=code, headers={"Connection": "close"}), time.monotonic())
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.config.log_requests:
@@ -113,7 +127,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":  # a HEAD answer has the headers of the body it does not carry
+            self.wfile.write(payload)
 
     def _send_error(self, error: ApiError, started: float) -> None:
         self._send(Response(body=error.body(), status=error.status, headers=error.headers), started)
@@ -155,7 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raise errors.invalid_url(self.command, path)
             if matched is None:
                 raise errors.invalid_url(self.command, path)
-            handler, params, _ = matched
+            handler, params, template = matched
+            refused = self.server.store_limiter.refuse(self.command, template, params)
+            if refused is not None:
+                self.server.counter.add_limited("vector_store_writes")
+                raise refused
             request = Request(
                 method=self.command,
                 path=path,

@@ -154,6 +154,19 @@ def string_ids(value: Any, param: str, max_items: int | None = None, min_items: 
     return list(items)
 
 
+def optional_ids(body: dict[str, Any], key: str, prefix: str = "", max_items: int | None = None) -> list[str]:
+    """An optional list of ids: absent or null is none, anything but an array of strings (an
+    empty string, an object) is a 400, never read as an empty list."""
+    value = body.get(key)
+    return [] if value is None else string_ids(value, f"{prefix}{key}", max_items=max_items)
+
+
+def optional_object(body: dict[str, Any], key: str, prefix: str = "") -> dict[str, Any]:
+    """An optional object: absent or null is empty, anything else but an object is a 400."""
+    value = body.get(key)
+    return {} if value is None else expect_type(value, dict, f"{prefix}{key}")
+
+
 def _map(value: Any, param: str, value_types: tuple[type, ...]) -> dict[str, Any]:
     expect_type(value, dict, param)
     if len(value) > 16:

@@ -435,8 +435,8 @@ def test_parallelism_1_and_8_reach_the_same_end_state(cli, workspace: Path, api:
 
 def test_destroy_after_a_partly_failed_apply_removes_everything(cli, workspace: Path, api: openai.OpenAI):
     stack = "stacks/support-bot"
-    (workspace / stack / "data" / "logo.bin").write_bytes(b"\x89PNG not really an image")
-    edit(workspace, stack, "files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.bin\n  pricing:\n")
+    (workspace / stack / "data" / "logo.md").write_bytes(b"\x89PNG not really an image")
+    edit(workspace, stack, "files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.md\n  pricing:\n")
     edit(workspace, stack, "    file_sets:\n      - file_set: docs\n",
          "    files: [logo]\n    file_sets:\n      - file_set: docs\n")
     failed = cli("apply", stack, "--auto-approve")
@@ -534,10 +534,10 @@ def test_a_new_version_that_fails_indexing_leaves_the_old_one_in_the_store(cli, 
           faq: {path: data/faq.md}
         vector_stores:
           kb: {files: [guide, faq]}
-        """, {"data/guide.md": "The guide.\n", "data/faq.md": "The FAQ.\n", "data/guide.bin": "\x00binary guide\n"})
+        """, {"data/guide.md": "The guide.\n", "data/faq.md": "The FAQ.\n", "data/guide-binary.md": "\x00binary guide\n"})
     apply_ok(cli, stack)
     old = ids(workspace, "roll")
-    edit(workspace, stack, "path: data/guide.md", "path: data/guide.bin")
+    edit(workspace, stack, "path: data/guide.md", "path: data/guide-binary.md")
     assert actions(plan_json(cli, stack)) == {"files.guide": "replace", "vector_stores.kb": "update"}
 
     failed = cli("apply", stack, "--auto-approve")
@@ -546,7 +546,7 @@ def test_a_new_version_that_fails_indexing_leaves_the_old_one_in_the_store(cli, 
     assert members[old["files.guide"]]["status"] == "completed"  # the old version still serves
     assert members[old["files.faq"]]["status"] == "completed"
 
-    edit(workspace, stack, "path: data/guide.bin", "path: data/guide.md")
+    edit(workspace, stack, "path: data/guide-binary.md", "path: data/guide.md")
     apply_ok(cli, stack)
     new = ids(workspace, "roll")
     live = store_members(api, new["vector_stores.kb"])

@@ -19,10 +19,11 @@ STACK = "stacks/support-bot"
 
 
 def _add_unindexable_file(workspace: Path) -> None:
-    (workspace / STACK / "data" / "logo.bin").write_bytes(b"\x89PNG not really an image")
+    # an image renamed .md: the attach is accepted (by extension), indexing then fails on its content
+    (workspace / STACK / "data" / "logo.md").write_bytes(b"\x89PNG not really an image")
     stack_file = workspace / STACK / "stack.yaml"
     text = stack_file.read_text()
-    text = text.replace("files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.bin\n  pricing:\n")
+    text = text.replace("files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.md\n  pricing:\n")
     text = text.replace("    file_sets:\n      - file_set: docs\n", "    files: [logo]\n    file_sets:\n      - file_set: docs\n")
     stack_file.write_text(text)
 

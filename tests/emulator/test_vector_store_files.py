@@ -45,14 +45,27 @@ def test_indexing_time_grows_with_size(client, store, upload):
     assert client.vector_stores.files.poll(large.id, vector_store_id=store.id).status == "completed"
 
 
-def test_unsupported_file_type_fails_with_last_error(client, store, upload):
-    image = upload(b"\x89PNG\r\n\x1a\n", filename="diagram.png")
-    done = client.vector_stores.files.create_and_poll(file_id=image.id, vector_store_id=store.id)
+@pytest.mark.parametrize(
+    "content, filename, code",
+    [
+        (b"", "empty.md", "invalid_file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "diagram.md", "unsupported_file"),  # an image renamed .md
+    ],
+)
+def test_a_supported_type_whose_content_cannot_be_read_fails_indexing(client, store, upload, content, filename, code):
+    bad = upload(content, filename=filename)  # the extension is supported, so the attach is accepted
+    done = client.vector_stores.files.create_and_poll(file_id=bad.id, vector_store_id=store.id)
     assert done.status == "failed"
-    assert done.last_error.code == "unsupported_file"
+    assert done.last_error.code == code
     assert done.usage_bytes == 0
     counts = client.vector_stores.retrieve(store.id).file_counts
     assert (counts.failed, counts.total) == (1, 1)
+
+
+def test_utf8_text_and_documents_index(client, store, upload):
+    files = [upload("Grüße, 東京 ✓\n".encode(), filename="greeting.txt"), upload(b"%PDF-1.7\n\x00\xff", filename="a.pdf")]
+    batch = client.vector_stores.file_batches.create_and_poll(vector_store_id=store.id, file_ids=[f.id for f in files])
+    assert (batch.file_counts.completed, batch.file_counts.total) == (2, 2)
 
 
 def test_upload_and_poll(client, store):
@@ -64,7 +77,7 @@ def test_upload_and_poll(client, store):
 
 
 def test_list_with_status_filter(client, store, upload):
-    good, bad = upload(), upload(filename="archive.zip")
+    good, bad = upload(), upload(b"", filename="empty.txt")
     client.vector_stores.files.create_and_poll(file_id=good.id, vector_store_id=store.id)
     client.vector_stores.files.create_and_poll(file_id=bad.id, vector_store_id=store.id)
     assert [f.id for f in client.vector_stores.files.list(store.id, filter="completed")] == [good.id]
@@ -130,7 +143,7 @@ def test_references_to_missing_objects(client, store, upload):
 
 
 def test_batch_create_and_poll(client, store, upload):
-    files = [upload() for _ in range(3)] + [upload(filename="photo.jpg")]
+    files = [upload() for _ in range(3)] + [upload(b"", filename="empty.md")]
     batch = client.vector_stores.file_batches.create(
         vector_store_id=store.id, file_ids=[f.id for f in files], attributes={"source": "batch"}
     )

@@ -23,10 +23,11 @@ from ..validation import (
     metadata,
     number_in_range,
     one_of,
+    optional_ids,
+    optional_object,
     optional_string,
     reject_unknown,
     require,
-    string_ids,
 )
 from .common import ASSISTANT, VECTOR_STORE, require_files_exist
 from .vector_stores import create_vector_store_from
@@ -145,8 +146,7 @@ def _tool(value: Any, index: int) -> dict[str, Any]:
         return {"type": "code_interpreter"}
     if kind == "file_search":
         reject_unknown(value, ["type", "file_search"], f"{param}.")
-        options = value.get("file_search") or {}
-        expect_type(options, dict, f"{param}.file_search")
+        options = optional_object(value, "file_search", f"{param}.")
         prefix = f"{param}.file_search."
         reject_unknown(options, ["max_num_results", "ranking_options"], prefix)
         out: dict[str, Any] = {}
@@ -164,7 +164,10 @@ def _tool(value: Any, index: int) -> dict[str, Any]:
                 0,
                 1,
             )
-            ranker = ranking.get("ranker") or "auto"
+            # left out (or null) means `auto`; anything else must be a ranker, "" included
+            ranker = ranking.get("ranker")
+            if ranker is None:
+                ranker = "auto"
             one_of(ranker, f"{prefix}ranking_options.ranker", ["auto", "default_2024_08_21"])
             out["ranking_options"] = {"ranker": ranker, "score_threshold": threshold}
         return {"type": "file_search", "file_search": out}
@@ -209,17 +212,33 @@ def _tool_resources(app: App, value: Any, creating: list[dict[str, Any]] | None)
     if code is not None:
         expect_type(code, dict, "tool_resources.code_interpreter")
         reject_unknown(code, ["file_ids"], "tool_resources.code_interpreter.")
-        param = "tool_resources.code_interpreter.file_ids"
-        file_ids = string_ids(code.get("file_ids") or [], param, max_items=20)
-        require_files_exist(app, file_ids, param)
+        file_ids = optional_ids(code, "file_ids", "tool_resources.code_interpreter.", max_items=20)
+        require_files_exist(app, file_ids, "tool_resources.code_interpreter.file_ids")
         out["code_interpreter"] = {"file_ids": file_ids}
     search = value.get("file_search")
     if search is not None:
         expect_type(search, dict, "tool_resources.file_search")
         allowed = ["vector_store_ids"] if creating is None else ["vector_store_ids", "vector_stores"]
         reject_unknown(search, allowed, "tool_resources.file_search.")
+        given = [key for key in ("vector_store_ids", "vector_stores") if search.get(key) is not None]
+        if creating is not None and not given:
+            # the create schema's file_search is oneOf {required: [vector_store_ids]} or
+            # {required: [vector_stores]}; the modify schema has no such rule
+            raise invalid(
+                "Missing required parameter: 'tool_resources.file_search' needs one of 'vector_store_ids' or "
+                "'vector_stores'.",
+                param="tool_resources.file_search",
+                code="missing_required_parameter",
+            )
+        if len(given) > 1:
+            raise invalid(
+                "Invalid 'tool_resources.file_search': only one of 'vector_store_ids' or 'vector_stores' may be "
+                "provided, and an assistant can have at most one vector store.",
+                param="tool_resources.file_search",
+                code="invalid_value",
+            )
         param = "tool_resources.file_search.vector_store_ids"
-        ids = string_ids(search.get("vector_store_ids") or [], param, max_items=1)
+        ids = optional_ids(search, "vector_store_ids", "tool_resources.file_search.", max_items=1)
         for index, vector_store_id in enumerate(ids):
             if app.store.get(VECTOR_STORE, vector_store_id) is None:
                 raise invalid(
@@ -227,14 +246,8 @@ def _tool_resources(app: App, value: Any, creating: list[dict[str, Any]] | None)
                     param=f"{param}[{index}]",
                     code="vector_store_not_found",
                 )
-        new_stores = array(search.get("vector_stores") or [], "tool_resources.file_search.vector_stores", max_items=1)
-        if ids and new_stores:
-            raise invalid(
-                "Invalid 'tool_resources.file_search': only one of 'vector_store_ids' or 'vector_stores' may be "
-                "provided, and an assistant can have at most one vector store.",
-                param="tool_resources.file_search",
-                code="invalid_value",
-            )
+        stores = search.get("vector_stores")
+        new_stores = [] if stores is None else array(stores, "tool_resources.file_search.vector_stores", max_items=1)
         for index, spec in enumerate(new_stores):
             prefix = f"tool_resources.file_search.vector_stores[{index}]."
             expect_type(spec, dict, prefix[:-1])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import indexing
-from ..errors import invalid, not_found
+from ..errors import invalid, not_found, unsupported_file
 from ..routing import App
 from ..validation import id_prefix
 
@@ -40,7 +40,7 @@ def get_vector_store(app: App, vector_store_id: str) -> dict[str, Any]:
 
 
 def get_writable_vector_store(app: App, vector_store_id: str) -> dict[str, Any]:
-    """A store that may receive files: expired stores refuse them."""
+    """A store that may be written to (files attached, fields modified): expired stores refuse."""
     row = get_vector_store(app, vector_store_id)
     if vector_store_view(app, row)["status"] == "expired":
         raise invalid(f"Vector store '{vector_store_id}' has expired.", param="vector_store_id")
@@ -56,6 +56,14 @@ def require_files_exist(app: App, file_ids: list[str], param: str) -> list[dict[
             raise invalid(f"No file found with id '{file_id}'.", param=f"{param}[{index}]", code="file_not_found")
         found.append(row)
     return found
+
+
+def refuse_unsearchable(file_rows: list[dict[str, Any]], param: str) -> None:
+    """Any file whose type file_search cannot index makes the whole attach a 400, before any
+    vector store file exists (OpenAI answers so; only content problems surface later as `failed`)."""
+    extensions = sorted({ext for ext in map(indexing.unsearchable_extension, file_rows) if ext is not None})
+    if extensions:
+        raise unsupported_file(", ".join(ext or "none" for ext in extensions), param)
 
 
 def vector_store_files(app: App, vector_store_id: str) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from .common import (
     batch_view,
     get_vector_store,
     get_writable_vector_store,
+    refuse_unsearchable,
 )
 
 STATUSES = ["in_progress", "completed", "failed", "cancelled"]
@@ -57,7 +58,7 @@ def attach_file(
         "attributes": attrs if attrs is not None else {},
         "chunking_strategy": strategy,
         "_batch_id": batch_id,
-        **indexing.plan_indexing(file_row, app.config, now),
+        **indexing.plan_indexing(file_row, app.store.get_blob(file_row["id"]) or b"", app.config, now),
     }
     app.store.insert(VECTOR_STORE_FILE, file_row["id"], row, parent=vector_store_id)
     return indexing.vector_store_file_view(row, now)
@@ -87,6 +88,8 @@ def create_vector_store_file(app: App, request: Request) -> Response:
         file_row = app.store.get(FILE, file_id)
         if file_row is None:
             raise invalid(f"No file found with id '{file_id}'.", param="file_id", code="file_not_found")
+        # `file_ids`, not `file_id`: what OpenAI names in this refusal even for a single attach
+        refuse_unsearchable([file_row], "file_ids")
         view = attach_file(app, vector_store_id, file_row, strategy, attrs)
     return polled(app, view)
 
@@ -193,9 +196,13 @@ def create_batch(app: App, request: Request) -> Response:
     batch_id = new_id("vsfb_", 32)
     with app.store.transaction():
         get_writable_vector_store(app, vector_store_id)
+        file_rows = []
         for file_id, param, _, _ in entries:
-            if app.store.get(FILE, file_id) is None:
+            file_row = app.store.get(FILE, file_id)
+            if file_row is None:
                 raise invalid(f"No file found with id '{file_id}'.", param=param, code="file_not_found")
+            file_rows.append(file_row)
+        refuse_unsearchable(file_rows, "file_ids" if has_ids else "files")
         row = {
             "id": batch_id,
             "object": "vector_store.files_batch",
@@ -205,8 +212,8 @@ def create_batch(app: App, request: Request) -> Response:
             "_cancelled": False,
         }
         app.store.insert(BATCH, batch_id, row, parent=vector_store_id)
-        for file_id, _, strategy, attrs in entries:
-            attach_file(app, vector_store_id, app.store.get(FILE, file_id), strategy, attrs, batch_id=batch_id)
+        for file_row, (_, _, strategy, attrs) in zip(file_rows, entries):
+            attach_file(app, vector_store_id, file_row, strategy, attrs, batch_id=batch_id)
         view = batch_view(app, row)
     return polled(app, view)
 

@@ -20,10 +20,19 @@ from ..validation import (
     optional_string,
     reject_unknown,
     require,
-    string_ids,
+    optional_ids,
     chunking_strategy,
 )
-from .common import BATCH, VECTOR_STORE, VECTOR_STORE_FILE, get_vector_store, require_files_exist, vector_store_view
+from .common import (
+    BATCH,
+    VECTOR_STORE,
+    VECTOR_STORE_FILE,
+    get_vector_store,
+    get_writable_vector_store,
+    refuse_unsearchable,
+    require_files_exist,
+    vector_store_view,
+)
 from .vector_store_files import attach_file
 
 
@@ -39,7 +48,7 @@ def _expires_after(value: Any, param: str = "expires_after") -> dict[str, Any] |
 
 def create_vector_store_from(app: App, body: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Validate a create body and store the vector store with its files attached."""
-    file_ids = string_ids(body.get("file_ids") or [], f"{prefix}file_ids", max_items=500)
+    file_ids = optional_ids(body, "file_ids", prefix, max_items=500)
     name = optional_string(body, "name", prefix=prefix)
     description = optional_string(body, "description", prefix=prefix)
     expires_after = _expires_after(body.get("expires_after"), f"{prefix}expires_after")
@@ -64,6 +73,7 @@ def create_vector_store_from(app: App, body: dict[str, Any], prefix: str = "") -
     }
     with app.store.transaction():
         file_rows = require_files_exist(app, file_ids, f"{prefix}file_ids")
+        refuse_unsearchable(file_rows, f"{prefix}file_ids")
         app.store.insert(VECTOR_STORE, vector_store_id, row)
         for file_row in file_rows:
             attach_file(app, vector_store_id, file_row, strategy, None)
@@ -93,7 +103,10 @@ def modify_vector_store(app: App, request: Request) -> dict[str, Any]:
     expires_after = _expires_after(body.get("expires_after"))
     meta = metadata(body.get("metadata"))
     with app.store.transaction():
-        row = get_vector_store(app, request.params["vector_store_id"])
+        # An expired store is gone for good ("no longer available for use"): neither the spec nor
+        # the docs give a way back, and a modify that touched last_active_at would quietly revive
+        # it. So a modify answers the same 400 as any other write to it; only delete still works.
+        row = get_writable_vector_store(app, request.params["vector_store_id"])
         if "name" in body:
             row["name"] = name if name is not None else ""
         if "expires_after" in body:
