@@ -1,9 +1,11 @@
 """`Api` over the official openai SDK, for OpenAI, any compatible base_url, or the emulator.
 
 Translates SDK errors into ApiError/NotFound with the server's message; the SDK's own retries
-handle 429 and 5xx. A call that makes an object is never repeated after its answer was lost (the
-server may have made it): it fails, and the next plan takes the object back from the pending intent
-in state. It must not log request headers: they carry the key.
+handle 429 and 5xx. Writes to a vector store keep to OpenAI's per-store limit (limiter.py) and,
+answered 429 still after the SDK's retries, hold the store off and come back as told. A call that
+makes an object is never repeated after its answer was lost (the server may have made it): it
+fails, and the next plan takes the object back from the pending intent in state. It must not log
+request headers: they carry the key.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from typing import Any, Callable, TypeVar
 import openai
 
 from provisioner.api.base import NotFound, Obj
+from provisioner.api.limiter import StoreWriteLimiter
 from provisioner.errors import ApiError
 
 T = TypeVar("T")
@@ -24,6 +27,9 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 RETRY_DELAY_START = 0.5
 RETRY_DELAY_MAX = 8.0
 RETRY_AFTER_MAX = 60.0
+# Rounds of (the SDK's own retries, then a hold-off as long as the 429 asked) a store write gets:
+# a limit of N writes a minute always frees a place within a round or two, even with many threads.
+RATE_LIMIT_ROUNDS = 10
 LOST_ANSWER_HINT = ("the server may have made it before the connection was lost; apply again: the next plan "
                     "takes it back instead of making a second one")
 
@@ -42,12 +48,14 @@ def _message(exc: openai.APIStatusError) -> str:
 
 
 class OpenAIApi:
-    def __init__(self, client: openai.OpenAI, label: str):
+    def __init__(self, client: openai.OpenAI, label: str, store_writes: StoreWriteLimiter | None = None):
         self._client = client
         self._label = label
         # creates go through _create: the SDK's retries would repeat them after a lost answer too
         self._once = client.with_options(max_retries=0)
         self._create_retries = client.max_retries
+        # one per Api, so every thread of an apply shares each store's budget
+        self._store_writes = store_writes or StoreWriteLimiter()
 
     def describe(self) -> str:
         return self._label
@@ -79,6 +87,22 @@ class OpenAIApi:
             return fn(self._once)
         return self._call(what, attempts, creates=True)
 
+    def _store_write(self, what: str, store_id: str, fn: Callable[[], T]) -> T:
+        """A write to one vector store: paced to the store's limit, and sent again after a 429 (which
+        means the server did nothing) for as long as it keeps saying when to come back."""
+        def attempts() -> T:
+            for attempt in range(RATE_LIMIT_ROUNDS):
+                # a long wait here shows no progress line: ApplyContext.progress does not reach
+                # the Api seam (it would have to be passed through every call)
+                self._store_writes.acquire(store_id)
+                try:
+                    return fn()
+                except openai.RateLimitError as exc:
+                    self._store_writes.hold_off(store_id, _retry_delay(attempt, exc))
+            self._store_writes.acquire(store_id)
+            return fn()
+        return self._call(what, attempts)
+
     def list_models(self) -> list[str] | None:
         try:
             return self._call("list models", lambda: [m.id for m in self._client.models.list()])
@@ -107,19 +131,20 @@ class OpenAIApi:
         return self._create("create vector store", lambda client: _dump(client.vector_stores.create(**body)))
 
     def update_vector_store(self, vector_store_id: str, body: Obj) -> Obj:
-        return self._call(f"update vector store {vector_store_id}",
-                          lambda: _dump(self._client.vector_stores.update(vector_store_id, **body)))
+        return self._store_write(f"update vector store {vector_store_id}", vector_store_id,
+                                 lambda: _dump(self._client.vector_stores.update(vector_store_id, **body)))
 
     def delete_vector_store(self, vector_store_id: str) -> None:
-        self._call(f"delete vector store {vector_store_id}", lambda: self._client.vector_stores.delete(vector_store_id))
+        self._store_write(f"delete vector store {vector_store_id}", vector_store_id,
+                          lambda: self._client.vector_stores.delete(vector_store_id))
 
     def list_vector_store_files(self, vector_store_id: str) -> list[Obj]:
         return self._call(f"list files of vector store {vector_store_id}",
                           lambda: [_dump(f) for f in self._client.vector_stores.files.list(vector_store_id, limit=100)])
 
     def create_file_batch(self, vector_store_id: str, files: list[Obj]) -> Obj:
-        return self._call(f"attach files to vector store {vector_store_id}",
-                          lambda: _dump(self._client.vector_stores.file_batches.create(vector_store_id, files=files)))
+        return self._store_write(f"attach files to vector store {vector_store_id}", vector_store_id, lambda: _dump(
+            self._client.vector_stores.file_batches.create(vector_store_id, files=files)))
 
     def retrieve_file_batch(self, vector_store_id: str, batch_id: str) -> Obj:
         return self._call(f"read file batch {batch_id}",
@@ -132,12 +157,12 @@ class OpenAIApi:
                 batch_id, vector_store_id=vector_store_id, limit=100)])
 
     def update_vector_store_file(self, vector_store_id: str, file_id: str, attributes: Obj) -> Obj:
-        return self._call(f"update attributes of {file_id} in {vector_store_id}", lambda: _dump(
+        return self._store_write(f"update attributes of {file_id} in {vector_store_id}", vector_store_id, lambda: _dump(
             self._client.vector_stores.files.update(file_id, vector_store_id=vector_store_id, attributes=attributes)))
 
     def delete_vector_store_file(self, vector_store_id: str, file_id: str) -> None:
-        self._call(f"detach {file_id} from {vector_store_id}",
-              lambda: self._client.vector_stores.files.delete(file_id, vector_store_id=vector_store_id))
+        self._store_write(f"detach {file_id} from {vector_store_id}", vector_store_id,
+                          lambda: self._client.vector_stores.files.delete(file_id, vector_store_id=vector_store_id))
 
     # assistants
     def list_assistants(self) -> list[Obj]:
