@@ -142,9 +142,10 @@ def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
+@click.option("--verbose", "-v", is_flag=True, help="List every file of a large file set instead of one group line.")
 @click.pass_obj
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
-         out: Path | None, detailed_exitcode: bool, destroy: bool) -> None:
+         out: Path | None, detailed_exitcode: bool, destroy: bool, verbose: bool) -> None:
     """Show what apply would change, reading the live resources."""
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
@@ -157,7 +158,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     elif markdown:
         click.echo(render.plan_markdown(the_plan), nl=False)
     else:
-        click.echo(render.plan_text(the_plan, settings.color), nl=False)
+        click.echo(render.plan_text(the_plan, settings.color, verbose), nl=False)
         if out:
             click.echo(f"\nSaved the plan to {out}. To carry out exactly these actions: provisioner apply {out}")
     if detailed_exitcode and the_plan.has_changes:
