@@ -17,15 +17,16 @@ from typing import Any, Iterator
 
 import click
 
-from provisioner import render
+from provisioner import render, render_drift
 from provisioner.api.base import Api
 from provisioner.applier import Applier, ensure_current
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import Stack
 from provisioner.connection import connect
+from provisioner.drift import TAGGED_KINDS, detect, refreshed
 from provisioner.errors import ProvisionerError, StackError
 from provisioner.importer import import_resource
-from provisioner.observe import observe
+from provisioner.observe import Observed, observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Action, Plan
 from provisioner.planner import live_fingerprint, make_plan
@@ -321,6 +322,66 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
     with states.lock("import"), connect(_provider(stack)) as api:
         import_resource(_declared(stack), states, api, address, live_id)
     click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
+
+
+def _observe_for_drift(api: Api, state) -> Observed:
+    # nothing is wanted: a kind the endpoint dropped reads as empty (its objects as deleted)
+    return observe(api, state, set(), also=TAGGED_KINDS)
+
+
+@cli.command("drift")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@stack_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (see format_version).")
+@click.option("--markdown", is_flag=True, help="Print the report as Markdown (for an issue or a comment).")
+@click.option("--unmanaged", is_flag=True,
+              help="Also report assistants and vector stores on the endpoint that no stack's tags claim.")
+@click.pass_obj
+def drift_command(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
+                  unmanaged: bool) -> None:
+    """Report what changed live outside provisioner; read-only. Exit 0 no drift, 2 drift, 1 error."""
+    stack = _load(path, variables, var_files)
+    states = _states(stack, state_path)
+    state = states.load()  # read without the lock: drift writes nothing, so it never waits for an apply
+    with connect(_provider(stack)) as api:
+        observed = _observe_for_drift(api, state)
+    report = detect(stack.name, _declared(stack), state, observed, unmanaged=unmanaged,
+                    state_path=str(states.backend.describe()))
+    if as_json:
+        click.echo(render_drift.drift_json(report))
+    elif markdown:
+        click.echo(render_drift.drift_markdown(report), nl=False)
+    else:
+        click.echo(render_drift.drift_text(report, settings.color), nl=False)
+    if report.has_drift:
+        raise SystemExit(ExitCode.CHANGES)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@stack_options
+@click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
+@click.pass_obj
+def refresh(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool) -> None:
+    """Accept what drifted into the state (as Terraform's apply -refresh-only); makes no API write."""
+    stack = _load(path, variables, var_files)
+    states = _states(stack, state_path)
+    with states.lock("refresh"), connect(_provider(stack)) as api:
+        state = states.load()
+        observed = _observe_for_drift(api, state)
+        report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()))
+        accepted = [d for d in report.drift if d.status in ("changed", "deleted")]
+        if not accepted:
+            click.echo(f"Nothing to refresh: the state of stack {stack.name} matches the live resources.")
+            return
+        click.echo(render_drift.refresh_text(report, settings.color), nl=False)
+        _confirm(settings, auto_approve, f"\nDo you want to record these live values in the state of stack {stack.name}?")
+        states.persist(refreshed(state, observed, report))
+        _write_outputs(states)
+    changed = sum(1 for d in accepted if d.status == "changed")
+    click.echo(f"Refreshed the state: {changed} resource{'s' if changed != 1 else ''} updated, "
+               f"{len(accepted) - changed} forgotten. Nothing live was changed; "
+               "`provisioner plan` now shows how the stack differs from the live resources.")
 
 
 @cli.command("force-unlock")
