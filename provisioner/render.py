@@ -16,7 +16,7 @@ from provisioner.applier import ApplyResult, Event
 from provisioner.outputs import is_empty
 from provisioner.plan import Action, Change, Plan, referenced_address
 from provisioner.render_markdown import OPEN_CHARS, Section, fence_for, fit
-from provisioner.render_diff import KNOWN_AFTER_APPLY, Group, Row, field_rows, grouped, value_rows
+from provisioner.render_diff import KNOWN_AFTER_APPLY, Group, Row, diff_rows, grouped, value_rows
 from provisioner.state.model import State
 
 WHOLE_PLAN_HINT = ("This comment was shortened to fit GitHub's 65,536-character limit. The whole plan: "
@@ -64,7 +64,7 @@ def _change_lines(change: Change, color: bool) -> list[str]:
     if change.action is Action.CREATE and change.after:
         lines.extend(rows_text(value_rows("+", "", change.after), color))
     elif change.action is not Action.DELETE:
-        lines.extend(line for row in change.diff for line in rows_text(field_rows(row), color))
+        lines.extend(rows_text(diff_rows(change.diff), color))
     return lines
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +20,14 @@ from provisioner.plan import Action, Change, FieldChange, referenced_address
 KNOWN_AFTER_APPLY = "(known after apply)"
 CONTEXT_LINES = 2  # around each changed hunk of a multi-line string
 GROUP_MIN = 10  # this many files of one file set acting alike read as one group
+# a diff path into a map keyed by file set members, e.g. files["file_sets.docs[\"a.md\"]"].attributes
+_MEMBER_PATH = re.compile(r'^(?P<prefix>.*?)\["file_sets\.(?P<set>[A-Za-z][A-Za-z0-9_-]*)\[')
 Row = tuple[str, str]  # (sign: "+", "-", "~", " " or "@", text without indentation)
 
 
 def scalar(value: Any) -> str:
+    if isinstance(value, Summary):
+        return str(value)
     if referenced_address(value):
         return KNOWN_AFTER_APPLY
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -32,10 +37,26 @@ def _multiline(value: Any) -> bool:
     return isinstance(value, str) and "\n" in value.rstrip("\n")
 
 
+class Summary(str):
+    """A value shown as its description (e.g. a store's 2,000 members), not as JSON."""
+
+
 def leaves(value: Any, path: tuple = ()) -> list[tuple[str, Any]]:
-    """Nested attributes as (path, value) rows, to any depth, so a schema reads field by field."""
+    """Nested attributes as (path, value) rows, to any depth, so a schema reads field by field;
+    a map holding many members of one file set (a store's files) is one row per set."""
     if isinstance(value, dict) and value:
-        return [row for key, item in value.items() for row in leaves(item, (*path, key))]
+        sets = _file_set_counts(value)
+        rows, summarised = [], set()
+        for key, item in value.items():
+            member_of = _member_of(key)
+            if member_of is not None and sets[member_of] >= GROUP_MIN:
+                if member_of not in summarised:
+                    summarised.add(member_of)
+                    rows.append((field_path((*path, f"{member_of}[*]")),
+                                 Summary(f"{sets[member_of]} files of {member_of}")))
+                continue
+            rows += leaves(item, (*path, key))
+        return rows
     if isinstance(value, list) and value and not _short_scalars(value):
         return [row for i, item in enumerate(value) for row in leaves(item, (*path, i))]
     if value in (None, {}, []):
@@ -81,6 +102,51 @@ def field_rows(row: FieldChange) -> list[Row]:
         sign, text = rows[0]
         rows[0] = (sign, text + note)
     return rows
+
+
+def diff_rows(diff: list[FieldChange]) -> list[Row]:
+    """Rows for a change's diff; many members of one file set changing alike in a map are one row."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for row in diff:
+        key = _member_row_key(row)
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    rows: list[Row] = []
+    shown: set[tuple[str, str, str]] = set()
+    for row in diff:
+        key = _member_row_key(row)
+        if key is None or counts[key] < GROUP_MIN:
+            rows += field_rows(row)
+        elif key not in shown:
+            shown.add(key)
+            prefix, file_set, how = key
+            sign = {"added": "+", "removed": "-"}.get(how, "~")
+            rows.append((sign, f"{prefix}: {counts[key]} files of {file_set} {how}"))
+    return rows
+
+
+def _member_row_key(row: FieldChange) -> tuple[str, str, str] | None:
+    match = _MEMBER_PATH.match(row.path)
+    if match is None:
+        return None
+    how = "added" if row.before is None else "removed" if row.after is None else "changed"
+    return match["prefix"], f"file_sets.{match['set']}", how
+
+
+def _file_set_counts(mapping: dict) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key in mapping:
+        member_of = _member_of(key)
+        if member_of is not None:
+            counts[member_of] = counts.get(member_of, 0) + 1
+    return counts
+
+
+def _member_of(key: Any) -> str | None:
+    """The file set a map key names a member of (`file_sets.docs["a.md"]` -> `file_sets.docs`)."""
+    if isinstance(key, str) and key.startswith("file_sets.") and key.endswith("]") and "[" in key:
+        return key.split("[", 1)[0]
+    return None
 
 
 def text_diff(before: str, after: str) -> list[Row]:

@@ -8,7 +8,7 @@ import json
 
 from provisioner.drift import DriftReport, Drifted, Pending
 from provisioner.render import _paint, rows_text
-from provisioner.render_diff import field_rows
+from provisioner.render_diff import diff_rows
 from provisioner.render_markdown import Section, fence_for, fit
 
 SIGNS = {"changed": ("~", "yellow"), "deleted": ("-", "red"), "orphan": ("!", "magenta"), "unmanaged": ("?", "cyan")}
@@ -31,7 +31,7 @@ def _head(item: Drifted) -> str:
 def _item_lines(item: Drifted, color: bool) -> list[str]:
     sign, tint = SIGNS[item.status]
     lines = [f"{_paint(sign.rjust(3), tint, color)} {_head(item)}"]
-    lines += [line for row in item.diff for line in rows_text(field_rows(row), color)]
+    lines += rows_text(diff_rows(item.diff), color)
     return lines
 
 
