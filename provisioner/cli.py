@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 import click
 
-from provisioner import render, render_drift
+from provisioner import render, render_drift, render_validation
 from provisioner.api.base import Api
 from provisioner.applier import Applier, ensure_current
 from provisioner.config.loader import load_stack
@@ -31,6 +31,7 @@ from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Action, Plan
 from provisioner.planner import live_fingerprint, make_plan
 from provisioner.resources import HANDLERS
+from provisioner.schema import schema_json
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
 from provisioner.state.manager import StateManager
@@ -125,13 +126,31 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
 @cli.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @stack_options
-def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], state_path: Path | None) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="json: a report for tools; github: annotation lines for GitHub Actions.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], state_path: Path | None,
+             output_format: str, as_json: bool) -> None:
     """Check stack files without calling the API."""
-    stack = _load(path, variables, var_files)
+    output_format = "json" if as_json else output_format
+    try:
+        stack = _load(path, variables, var_files)
+    except StackError as exc:
+        if output_format == "text":
+            raise
+        click.echo(render_validation.report(output_format, exc.diagnostics))
+        raise SystemExit(ExitCode.ERROR) from None
     counts = {"file": len(stack.local_files), "vector store": len(stack.vector_stores),
               "function": len(stack.functions), "assistant": len(stack.assistants)}
-    click.echo(f"Stack {stack.name} is valid: "
-               + ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".")
+    line = (f"Stack {stack.name} is valid: "
+            + ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".")
+    click.echo(render_validation.report(output_format, [], stack=stack.name, summary=line))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a stack file, for editors (yaml-language-server) and other tools."""
+    click.echo(schema_json(), nl=False)
 
 
 @cli.command()
