@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openai
 
+from provisioner.state.local import LocalFileBackend
 from tests.gitops.conftest import writes
 
 QUICKSTART = "stacks/quickstart"
@@ -53,7 +54,12 @@ def test_an_instruction_edited_by_hand_is_drift_in_every_format_and_drift_writes
 
     assert writes(clean) == {}, "drift must never write to the API"
     assert (workspace / "state" / "quickstart.json").read_bytes() == state_before
-    assert not list((workspace / "state").glob("*.lock"))
+
+    # it never takes the lock, so it runs while an apply holds it (a plan waits its turn)
+    with LocalFileBackend(workspace / "state" / "quickstart.json").lock("a long apply"):
+        assert cli("drift", QUICKSTART).code == 2
+        locked = cli("plan", QUICKSTART)
+        assert locked.code == 1 and "a long apply" in locked.err
 
 
 def test_an_unapplied_stack_edit_is_pending_not_drift(cli, clean, workspace: Path):
