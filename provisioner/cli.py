@@ -17,19 +17,21 @@ from typing import Any, Iterator
 
 import click
 
-from provisioner import render
+from provisioner import render, render_drift, render_validation
 from provisioner.api.base import Api
 from provisioner.applier import Applier, ensure_current
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import Stack
 from provisioner.connection import connect
+from provisioner.drift import TAGGED_KINDS, detect, refreshed
 from provisioner.errors import ProvisionerError, StackError
 from provisioner.importer import import_resource
-from provisioner.observe import observe
+from provisioner.observe import Observed, observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Action, Plan
 from provisioner.planner import live_fingerprint, make_plan
 from provisioner.resources import HANDLERS
+from provisioner.schema import schema_json
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
 from provisioner.state.manager import StateManager
@@ -124,13 +126,31 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
 @cli.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @stack_options
-def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], state_path: Path | None) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="json: a report for tools; github: annotation lines for GitHub Actions.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], state_path: Path | None,
+             output_format: str, as_json: bool) -> None:
     """Check stack files without calling the API."""
-    stack = _load(path, variables, var_files)
+    output_format = "json" if as_json else output_format
+    try:
+        stack = _load(path, variables, var_files)
+    except StackError as exc:
+        if output_format == "text":
+            raise
+        click.echo(render_validation.report(output_format, exc.diagnostics))
+        raise SystemExit(ExitCode.ERROR) from None
     counts = {"file": len(stack.local_files), "vector store": len(stack.vector_stores),
               "function": len(stack.functions), "assistant": len(stack.assistants)}
-    click.echo(f"Stack {stack.name} is valid: "
-               + ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".")
+    line = (f"Stack {stack.name} is valid: "
+            + ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".")
+    click.echo(render_validation.report(output_format, [], stack=stack.name, summary=line))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a stack file, for editors (yaml-language-server) and other tools."""
+    click.echo(schema_json(), nl=False)
 
 
 @cli.command()
@@ -142,9 +162,10 @@ def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
+@click.option("--verbose", "-v", is_flag=True, help="List every file of a large file set instead of one group line.")
 @click.pass_obj
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
-         out: Path | None, detailed_exitcode: bool, destroy: bool) -> None:
+         out: Path | None, detailed_exitcode: bool, destroy: bool, verbose: bool) -> None:
     """Show what apply would change, reading the live resources."""
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
@@ -157,7 +178,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     elif markdown:
         click.echo(render.plan_markdown(the_plan), nl=False)
     else:
-        click.echo(render.plan_text(the_plan, settings.color), nl=False)
+        click.echo(render.plan_text(the_plan, settings.color, verbose), nl=False)
         if out:
             click.echo(f"\nSaved the plan to {out}. To carry out exactly these actions: provisioner apply {out}")
     if detailed_exitcode and the_plan.has_changes:
@@ -320,6 +341,66 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
     with states.lock("import"), connect(_provider(stack)) as api:
         import_resource(_declared(stack), states, api, address, live_id)
     click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
+
+
+def _observe_for_drift(api: Api, state) -> Observed:
+    # nothing is wanted: a kind the endpoint dropped reads as empty (its objects as deleted)
+    return observe(api, state, set(), also=TAGGED_KINDS)
+
+
+@cli.command("drift")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@stack_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (see format_version).")
+@click.option("--markdown", is_flag=True, help="Print the report as Markdown (for an issue or a comment).")
+@click.option("--unmanaged", is_flag=True,
+              help="Also report assistants and vector stores on the endpoint that no stack's tags claim.")
+@click.pass_obj
+def drift_command(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
+                  unmanaged: bool) -> None:
+    """Report what changed live outside provisioner; read-only. Exit 0 no drift, 2 drift, 1 error."""
+    stack = _load(path, variables, var_files)
+    states = _states(stack, state_path)
+    state = states.load()  # read without the lock: drift writes nothing, so it never waits for an apply
+    with connect(_provider(stack)) as api:
+        observed = _observe_for_drift(api, state)
+    report = detect(stack.name, _declared(stack), state, observed, unmanaged=unmanaged,
+                    state_path=str(states.backend.describe()))
+    if as_json:
+        click.echo(render_drift.drift_json(report))
+    elif markdown:
+        click.echo(render_drift.drift_markdown(report), nl=False)
+    else:
+        click.echo(render_drift.drift_text(report, settings.color), nl=False)
+    if report.has_drift:
+        raise SystemExit(ExitCode.CHANGES)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@stack_options
+@click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
+@click.pass_obj
+def refresh(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool) -> None:
+    """Accept what drifted into the state (as Terraform's apply -refresh-only); makes no API write."""
+    stack = _load(path, variables, var_files)
+    states = _states(stack, state_path)
+    with states.lock("refresh"), connect(_provider(stack)) as api:
+        state = states.load()
+        observed = _observe_for_drift(api, state)
+        report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()))
+        accepted = [d for d in report.drift if d.status in ("changed", "deleted")]
+        if not accepted:
+            click.echo(f"Nothing to refresh: the state of stack {stack.name} matches the live resources.")
+            return
+        click.echo(render_drift.refresh_text(report, settings.color), nl=False)
+        _confirm(settings, auto_approve, f"\nDo you want to record these live values in the state of stack {stack.name}?")
+        states.persist(refreshed(state, observed, report))
+        _write_outputs(states)
+    changed = sum(1 for d in accepted if d.status == "changed")
+    click.echo(f"Refreshed the state: {changed} resource{'s' if changed != 1 else ''} updated, "
+               f"{len(accepted) - changed} forgotten. Nothing live was changed; "
+               "`provisioner plan` now shows how the stack differs from the live resources.")
 
 
 @cli.command("force-unlock")

@@ -36,10 +36,14 @@ def observe_context(state: State, wanted_kinds: set[str] = frozenset()) -> Obser
     )
 
 
-def observe(api: Api, state: State, kinds: set[str], external: Iterable[str] = ()) -> Observed:
-    """Read every kind in `kinds`, those the state tracks, and those of the `external` ids named."""
+def observe(api: Api, state: State, kinds: set[str], external: Iterable[str] = (),
+            also: Iterable[str] = ()) -> Observed:
+    """Read every kind in `kinds`, those the state tracks, and those of the `external` ids named.
+
+    `also` names kinds read only to look (drift's orphans): like a kind only the state tracks, an
+    endpoint that dropped it reads as empty instead of failing."""
     context = observe_context(state, kinds)
-    read = set(kinds) | {r.kind for r in state.resources.values()}
+    read = set(kinds) | set(also) | {r.kind for r in state.resources.values()}
     read |= {EXTERNAL_KINDS[prefix] for ref in external for prefix in EXTERNAL_KINDS if ref.startswith(prefix)}
     objects: dict[str, dict[str, Any]] = {}
     for kind, handler in HANDLERS.items():  # in dependency order, so errors come in a stable order

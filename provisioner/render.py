@@ -13,28 +13,26 @@ from typing import Any, TextIO
 import click
 
 from provisioner.applier import ApplyResult, Event
-from provisioner.diff import field_path
-from provisioner.errors import display_path
 from provisioner.outputs import is_empty
-from provisioner.plan import Action, Change, FieldChange, Plan, referenced_address
+from provisioner.plan import Action, Change, Plan, referenced_address
+from provisioner.render_markdown import OPEN_CHARS, Section, fence_for, fit
+from provisioner.render_diff import KNOWN_AFTER_APPLY, Group, Row, diff_rows, grouped, value_rows
 from provisioner.state.model import State
 
-KNOWN_AFTER_APPLY = "(known after apply)"
-MAX_VALUE_CHARS = 120
-LEAF_DEPTH = 4  # deeper values (e.g. a function's JSON Schema) print as one JSON value
+WHOLE_PLAN_HINT = ("This comment was shortened to fit GitHub's 65,536-character limit. The whole plan: "
+                   "`provisioner show plan.json` on the saved plan (the `plan` artifact of this run), "
+                   "or `provisioner plan --verbose PATH`.")
+MAX_VALUE_CHARS = 120  # for state listings only: plans never cut a value
 COLORS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.REPLACE: "magenta",
           Action.DELETE: "red", Action.ADOPT: "cyan", Action.NOOP: None}
+SIGN_COLORS = {"+": "green", "-": "red", "~": "yellow", "@": "cyan", " ": None}
 VERBS = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in place",
          Action.REPLACE: "must be replaced", Action.DELETE: "will be destroyed",
          Action.ADOPT: "will be adopted into state", Action.NOOP: "is up to date"}
 
 
 def _value(value: Any) -> str:
-    if referenced_address(value):
-        return KNOWN_AFTER_APPLY
-    if isinstance(value, (dict, list)):
-        value = _placeholders(value)
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(_placeholders(value), ensure_ascii=False, sort_keys=True)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 15] + f"... ({len(text)} chars)"
 
 
@@ -46,30 +44,14 @@ def _placeholders(value: Any) -> Any:
     return KNOWN_AFTER_APPLY if referenced_address(value) else value
 
 
-def _leaves(value: Any, path: tuple = (), depth: int = 0) -> list[tuple[str, Any]]:
-    """Nested attributes as (path, value) rows, so a new resource reads field by field."""
-    if isinstance(value, dict) and value and depth < LEAF_DEPTH:
-        return [row for key, item in value.items() for row in _leaves(item, (*path, key), depth + 1)]
-    if isinstance(value, list) and value and depth < LEAF_DEPTH:
-        return [row for i, item in enumerate(value) for row in _leaves(item, (*path, i), depth + 1)]
-    if value in (None, {}, []):
-        return []
-    if path and path[-1] == "path" and isinstance(value, str):
-        value = display_path(value)
-    return [(field_path(path), value)]
-
-
 def _paint(text: str, color: str | None, enabled: bool, bold: bool = False) -> str:
     return click.style(text, fg=color, bold=bold) if enabled and (color or bold) else text
 
 
-def _field_line(row: FieldChange, color: bool) -> str:
-    note = _paint("  # forces replacement", "magenta", color) if row.forces_replacement else ""
-    if row.before is None:
-        return f"      {_paint('+', 'green', color)} {row.path} = {_value(row.after)}{note}"
-    if row.after is None:
-        return f"      {_paint('-', 'red', color)} {row.path} = {_value(row.before)}{note}"
-    return f"      {_paint('~', 'yellow', color)} {row.path}: {_value(row.before)} -> {_value(row.after)}{note}"
+def rows_text(rows: list[Row], color: bool, indent: str = "      ") -> list[str]:
+    """Rows of render_diff as lines: the sign painted, a hunk header in place of a sign."""
+    return [f"{indent}{_paint(' ' if sign == '@' else sign, SIGN_COLORS[sign], color)} "
+            f"{_paint(text, 'cyan', color) if sign == '@' else text}".rstrip() for sign, text in rows]
 
 
 def _change_lines(change: Change, color: bool) -> list[str]:
@@ -80,20 +62,35 @@ def _change_lines(change: Change, color: bool) -> list[str]:
         lines.append(f"  # ({change.reason})")
     lines.append(f"{_paint(change.action.symbol.rjust(3), tint, color)} {change.address}{ident}")
     if change.action is Action.CREATE and change.after:
-        for path, value in _leaves(change.after):
-            lines.append(f"      {_paint('+', 'green', color)} {path} = {_value(value)}")
+        lines.extend(rows_text(value_rows("+", "", change.after), color))
     elif change.action is not Action.DELETE:
-        lines.extend(_field_line(row, color) for row in change.diff)
+        lines.extend(rows_text(diff_rows(change.diff), color))
     return lines
 
 
-def plan_text(plan: Plan, color: bool = False) -> str:
+def _group_lines(group: Group, color: bool, verbose: bool) -> list[str]:
+    tint = COLORS[group.action]
+    lines = [_paint(f"  # {group.headline()} {VERBS[group.action]}", None, color, bold=True)]
+    reasons = sorted({m.reason for m in group.members if m.reason})
+    lines += [f"  # ({reason})" for reason in reasons]
+    lines.append(f"{_paint(group.action.symbol.rjust(3), tint, color)} {group.file_set}: {len(group.members)} files"
+                 + ("" if verbose else " (--verbose lists them)"))
+    if verbose:
+        for member, name in zip(group.members, group.names):
+            size = (member.after or member.before or {}).get("bytes")
+            lines.append(f"      {_paint(group.action.symbol, tint, color)} {json.dumps(name, ensure_ascii=False)}"
+                         + (f" ({size:,} bytes)" if size is not None else ""))
+    return lines
+
+
+def plan_text(plan: Plan, color: bool = False, verbose: bool = False) -> str:
+    """The plan for a terminal. Many files of one file set acting alike are one group; `verbose` lists them."""
     if not plan.has_changes:
         return (f"No changes. Stack {plan.stack} matches the live resources "
                 f"({len(plan.changes)} resource{'s' if len(plan.changes) != 1 else ''} checked).\n")
     out = [f"Stack {plan.stack}: provisioner will perform the following actions:", ""]
-    for change in plan.actionable:
-        out.extend(_change_lines(change, color))
+    for item in grouped(plan.actionable):
+        out.extend(_group_lines(item, color, verbose) if isinstance(item, Group) else _change_lines(item, color))
         out.append("")
     drift = plan.drifted
     if drift:
@@ -120,12 +117,25 @@ def plan_json(plan: Plan) -> str:
 
 
 def plan_markdown(plan: Plan) -> str:
-    """For a pull-request comment: a summary table and the text plan in a diff block."""
-    rows = "\n".join(f"| `{c.address}` | {c.action.value} | {c.reason or ''} |" for c in plan.actionable)
-    body = f"### provisioner plan: `{plan.stack}`\n\n{summary_line(plan)}\n"
-    if rows:
-        body += f"\n| resource | action | reason |\n|---|---|---|\n{rows}\n"
-    return body + "\n<details><summary>Full plan</summary>\n\n```diff\n" + plan_text(plan) + "```\n</details>\n"
+    """For a pull-request comment: a table, the text plan and each file group's names, cut to fit one comment."""
+    sections = [Section(f"### provisioner plan: `{plan.stack}`\n\n{summary_line(plan)}\n")]
+    if plan.has_changes:
+        rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} files) | {item.action.value} | |"
+                if isinstance(item, Group) else f"| `{_cell(item.address)}` | {item.action.value} | {_cell(item.reason or '')} |"
+                for item in grouped(plan.actionable)]
+        sections.append(Section("\n| resource | action | reason |\n|---|---|---|\n", rows, priority=2))
+    text = plan_text(plan)
+    fence = fence_for(text)
+    sections.append(Section(f"\n<details{' open' if len(text) < OPEN_CHARS else ''}><summary>Full plan</summary>"
+                            f"\n\n{fence}diff\n", text.splitlines(), f"{fence}\n</details>\n", priority=3))
+    for group in (item for item in grouped(plan.actionable) if isinstance(item, Group)):
+        sections.append(Section(f"\n<details><summary>{group.headline()}: {group.action.value}</summary>\n\n",
+                                [f"- `{_cell(name)}`" for name in group.names], "\n</details>\n", priority=4))
+    return fit(sections, WHOLE_PLAN_HINT)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
 
 
 def result_text(result: ApplyResult, color: bool = False) -> str:

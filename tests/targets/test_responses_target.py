@@ -155,7 +155,9 @@ def test_changing_the_instructions_updates_the_definition_field_by_field(cli, wo
     result = cli("plan", STACK, *RESPONSES, "--detailed-exitcode")
     assert result.code == 2, result.output
     assert "assistants.support will be updated in place" in result.out
-    assert '~ instructions: "You are the support assistant' in result.out
+    assert "~ instructions:\n" in result.out  # the prompt's changed line as a line diff
+    assert "-   Answer from the documentation (file search) and cite the document you used.\n" in result.out
+    assert "+   Answer from the documentation (file search) and always cite the document.\n" in result.out
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in result.out
     plan = json.loads(cli("plan", STACK, *RESPONSES, "--json").out)
     change = next(c for c in plan["changes"] if c["address"] == "assistants.support")

@@ -1,0 +1,157 @@
+"""Drift: how the live world moved away from what the last apply recorded, kept apart from the
+stack's own pending edits; and the refreshed state that accepts it (Terraform's refresh-only).
+
+Owns the read-only comparisons: recorded vs live per tracked resource (changed or deleted out of
+band), orphans (live objects tagged with this stack that the state does not hold), unmanaged
+objects (of the kinds that carry metadata, tagged by no stack), and pending edits (declared vs
+recorded, which are not drift). It must not call the API or write state: the CLI reads the state
+and the live world, hands them here, and writes the refreshed state only for `refresh`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from provisioner.diff import field_changes
+from provisioner.observe import Observed, is_deposed
+from provisioner.plan import FieldChange, Frozen, unknown_id
+from provisioner.planner import _compared as comparable  # the one rule of which attributes are compared
+from provisioner.resources import handler_for
+from provisioner.resources.base import OWNER_ADDRESS, OWNER_STACK, Declared
+from provisioner.state.model import State
+
+FORMAT_VERSION = 1
+# kinds whose objects carry metadata, so an object of them can be told to belong to a stack or to none;
+# files carry none in the API: an untracked file may be another stack's upload, so none is reported
+TAGGED_KINDS = ("vector_store", "assistant")
+
+Status = Literal["changed", "deleted", "orphan", "unmanaged"]
+
+
+class Drifted(Frozen):
+    address: str  # the state's address; for an orphan the address its tag names; for unmanaged its kind and id
+    kind: str
+    status: Status
+    id: str | None = None
+    name: str | None = None
+    diff: list[FieldChange] = []  # changed: before = recorded in state, after = live
+
+
+class Pending(Frozen):
+    """An edit of the stack not applied yet: the live object still equals what was recorded."""
+
+    address: str
+    kind: str
+    action: Literal["create", "update", "replace", "delete"]
+    diff: list[FieldChange] = []  # before = recorded, after = declared
+
+
+class DriftReport(Frozen):
+    format_version: int = FORMAT_VERSION
+    stack: str
+    state_path: str = ""
+    created_at: str
+    checked: int  # tracked resources compared with the live world
+    unmanaged_checked: bool = False
+    drift: list[Drifted]
+    pending: list[Pending]
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.drift)
+
+    def counts(self) -> dict[str, int]:
+        counts = {status: 0 for status in Status.__args__}
+        for item in self.drift:
+            counts[item.status] += 1
+        return counts
+
+
+def detect(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
+           unmanaged: bool = False, state_path: str = "") -> DriftReport:
+    drift = [*_tracked(state, observed), *_untracked(stack_name, state, observed, unmanaged)]
+    return DriftReport(stack=stack_name, state_path=state_path, unmanaged_checked=unmanaged,
+                       created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       checked=sum(1 for r in state.resources.values() if r.id and not is_deposed(r.address)),
+                       drift=drift, pending=_pending(declared, state))
+
+
+def live_view(state: State, observed: Observed, address: str) -> dict[str, Any] | None:
+    """The live attributes of a tracked resource, in the recorded form; None when it is gone."""
+    resource = state.resources[address]
+    live = observed.objects.get(resource.kind, {}).get(resource.id or "")
+    return None if live is None else handler_for(resource.kind).live_attributes(live, address, observed.context)
+
+
+def _tracked(state: State, observed: Observed) -> list[Drifted]:
+    out = []
+    for address, resource in sorted(state.resources.items()):
+        # a create still in flight (no id) or an old object left for deletion is the apply's business
+        if resource.id is None or is_deposed(address):
+            continue
+        live = live_view(state, observed, address)
+        common = {"address": address, "kind": resource.kind, "id": resource.id}
+        if live is None:
+            out.append(Drifted(**common, status="deleted"))
+            continue
+        diff = field_changes(comparable(resource.attributes, resource.kind), live)
+        if diff:
+            out.append(Drifted(**common, status="changed", name=live.get("name"), diff=diff))
+    return out
+
+
+def _untracked(stack_name: str, state: State, observed: Observed, unmanaged: bool) -> list[Drifted]:
+    claimed = {r.id for r in state.resources.values() if r.id}
+    out = []
+    for kind in TAGGED_KINDS:
+        for live_id, live in sorted(observed.objects.get(kind, {}).items()):
+            metadata = live.get("metadata") or {}
+            if live_id in claimed:
+                continue
+            if metadata.get(OWNER_STACK) == stack_name:
+                out.append(Drifted(address=metadata.get(OWNER_ADDRESS) or f"{kind} {live_id}", kind=kind,
+                                   status="orphan", id=live_id, name=live.get("name")))
+            elif unmanaged and OWNER_STACK not in metadata:
+                out.append(Drifted(address=f"{kind} {live_id}", kind=kind, status="unmanaged", id=live_id,
+                                   name=live.get("name")))
+    return out
+
+
+def _pending(declared: list[Declared], state: State) -> list[Pending]:
+    def resolve(address: str) -> str:
+        recorded = state.resources.get(address)
+        return recorded.id if recorded is not None and recorded.id else unknown_id(address)
+
+    out = []
+    for item in declared:
+        recorded = state.resources.get(item.address)
+        if recorded is None or recorded.id is None:
+            out.append(Pending(address=item.address, kind=item.kind, action="create"))
+        elif recorded.kind != item.kind:
+            out.append(Pending(address=item.address, kind=item.kind, action="replace"))
+        else:
+            diff = field_changes(comparable(recorded.attributes, item.kind),
+                                 comparable(item.build(resolve), item.kind), handler_for(item.kind).replace_fields)
+            if diff:
+                action = "replace" if any(d.forces_replacement for d in diff) else "update"
+                out.append(Pending(address=item.address, kind=item.kind, action=action, diff=diff))
+    wanted = {item.address for item in declared}
+    out += [Pending(address=address, kind=resource.kind, action="delete")
+            for address, resource in sorted(state.resources.items()) if address not in wanted]
+    return out
+
+
+def refreshed(state: State, observed: Observed, report: DriftReport) -> State:
+    """The state accepting the drift: changed resources take their live values, deleted ones are
+    forgotten. Orphans and unmanaged objects are not taken in (that is `provisioner import`)."""
+    resources = dict(state.resources)
+    for item in report.drift:
+        if item.status == "deleted":
+            resources.pop(item.address, None)
+        elif item.status == "changed":
+            recorded = resources[item.address]
+            hidden = handler_for(recorded.kind).apply_only_fields
+            kept = {k: v for k, v in recorded.attributes.items() if k in hidden}
+            live = live_view(state, observed, item.address) or {}
+            resources[item.address] = recorded.model_copy(update={"attributes": {**kept, **live}})
+    return state.model_copy(update={"resources": resources})
