@@ -1,15 +1,17 @@
 """The applier: executes a Plan, and nothing else.
 
 Walks the plan's changes as a dependency graph with bounded parallelism and hands each change to
-its kind's handler. Every successful API call is in state before the next one starts. It never
+its kind's handler. Every successful API call is durably in state (a journal entry, see
+provisioner.state.manager) before anything relies on it. It never
 decides what to do (the plan says) and never prints: it emits events that the renderer shows.
 """
 from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from provisioner.api.base import Api
 from provisioner.errors import StalePlanError
@@ -79,7 +81,10 @@ class Applier:
         result = ApplyResult(actions={node: action for node, (action, _) in steps.items()})
         if not steps:
             return result
-        result.outcomes = graph.walk(lambda node: self._run(node, *steps[node]), self.parallelism)
+        # one pool for the calls inside a step (e.g. a store's members), shared by all steps, so they
+        # keep the endpoint busy without multiplying the parallelism by the number of stores
+        with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply-calls") as self._calls:
+            result.outcomes = graph.walk(lambda node: self._run(node, *steps[node]), self.parallelism)
         for node, outcome in result.outcomes.items():
             if outcome.status.value == "skipped":
                 self._emit("skipped", node, steps[node][0], f"depends on {outcome.failed_ancestor}, which failed")
@@ -95,23 +100,31 @@ class Applier:
         graph: Graph[str] = Graph()
         for node in steps:
             graph.add_node(node)
+        # who uses what, indexed once: looking it up per node would cost the plan's size per node
+        users: dict[str, list[str]] = {}  # address -> steps (not deletes) whose change depends on it
+        recorded_users: dict[str, list[str]] = {}  # address -> steps whose recorded resource depends on it
+        for node, (action, change) in steps.items():
+            if action not in ("delete", "delete-deposed"):
+                for dependency in change.depends_on:
+                    users.setdefault(dependency, []).append(node)
+            recorded = state.resources.get(node)
+            for dependency in recorded.dependencies if recorded else ():
+                recorded_users.setdefault(dependency, []).append(node)
 
         def after_takeover(address: str, old: str) -> None:
             # the old object of a replacement goes once the new one is made and all that used it moved
             if address in steps:
                 graph.add_edge(address, old)
-            for other, (other_action, other_change) in steps.items():
-                if address in other_change.depends_on and other_action not in ("delete", "delete-deposed"):
-                    graph.add_edge(other, old)
+            for other in users.get(address, ()):
+                graph.add_edge(other, old)
 
         for node, (action, change) in steps.items():
             if action == "delete-deposed":
                 after_takeover(change.address, node)
             elif action == "delete":
                 # whatever used to depend on it lets go first; then it goes before what it used
-                for other, (other_action, _) in steps.items():
-                    recorded = state.resources.get(other)
-                    if other != node and recorded and node in recorded.dependencies:
+                for other in recorded_users.get(node, ()):
+                    if other != node:
                         graph.add_edge(other, node)
                 if is_deposed(node):  # left by an interrupted replacement: same order as uninterrupted
                     after_takeover(replaced_address(node), node)
@@ -133,7 +146,7 @@ class Applier:
     def _execute(self, node: str, action: str, change: Change) -> None:
         handler = handler_for(change.kind)
         if action in ("delete", "delete-deposed"):
-            old = self.states.current().resources[node] if action == "delete-deposed" else None
+            old = self.states.resource(node) if action == "delete-deposed" else None
             target = old.id if old else change.id
             if target:
                 # the old object's own kind deletes it: a replacement may change kind (another target)
@@ -146,10 +159,12 @@ class Applier:
                 address=change.address, kind=change.kind, id=live_id, attributes=attributes,
                 dependencies=change.depends_on))
 
-        context = ApplyContext(change.address, record, lambda text: self._emit("progress", node, action, text))
+        context = ApplyContext(change.address, record, lambda text: self._emit("progress", node, action, text),
+                               lambda changed, removed: self.states.record_members(change.address, changed, removed),
+                               self._each)
         after = self._resolve(change.after or {})
         if action == "replace":
-            old = self.states.current().resources[change.address]
+            old = self.states.resource(change.address)
             # the plan's id, not the state's: an untracked object an interrupted create made is replaced too
             deposed = deposed_address(change.address, change.id)
             self.states.record(deposed, old.model_copy(update={"address": deposed, "id": change.id}))
@@ -167,6 +182,13 @@ class Applier:
             attributes = handler.update(self.api, live_id, change.before or {}, after, context)
         record(live_id, attributes)
 
+    def _each(self, fn: Callable[[Any], None], items: Iterable[Any]) -> None:
+        futures = [self._calls.submit(fn, item) for item in items]
+        errors = [future.exception() for future in futures]
+        first = next((error for error in errors if error is not None), None)
+        if first is not None:
+            raise first
+
     def _resolve(self, value: Any) -> Any:
         """Put the ids of resources created earlier in this apply where the plan left placeholders."""
         if isinstance(value, dict):
@@ -175,7 +197,7 @@ class Applier:
             return [self._resolve(v) for v in value]
         address = referenced_address(value)
         if address is not None:
-            resource = self.states.current().resources.get(address)
+            resource = self.states.resource(address)
             if resource is None or resource.id is None:
                 raise StalePlanError(f"{address} should have been created earlier in this apply, but is not in state")
             return resource.id

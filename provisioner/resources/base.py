@@ -7,7 +7,7 @@ decide what to do (the planner does) nor write state itself (it reports through 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from provisioner.api.base import Api, Obj
 from provisioner.config.spec import Stack
@@ -37,6 +37,11 @@ class ApplyContext:
     address: str
     record: Callable[[str, dict[str, Any]], None]  # (id, attributes) -> persisted in state
     progress: Callable[[str], None]
+    # (changed members, removed keys) -> persisted in state, without the members left alone
+    record_members: Callable[[dict[str, Any], list[str]], None]
+    # runs fn on every item, as many at once as the run's parallelism allows; once all ended, raises
+    # the first error (so every call that succeeded was recorded)
+    each: Callable[[Callable[[Any], None], Iterable[Any]], None]
 
 
 @dataclass

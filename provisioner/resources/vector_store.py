@@ -131,34 +131,41 @@ class VectorStoreHandler:
         """Re-attribute, attach (in batches of at most MAX_BATCH_FILES), then detach, recording after each call.
 
         New versions are attached before the old ones are detached, so a store never goes without
-        a document while its new upload indexes, nor loses it when the new one fails to index."""
+        a document while its new upload indexes, nor loses it when the new one fails to index.
+        Calls on single members run as many at once as the run allows (the API layer keeps them
+        under the endpoint's rate limits); each is recorded as a small change of the members."""
         members = dict(recorded.get("files") or {})
         wanted = after["files"]
-        for key, member in wanted.items():
-            if (key in members and members[key]["file_id"] == member["file_id"]
-                    and members[key]["attributes"] != member["attributes"]):
-                api.update_vector_store_file(store_id, member["file_id"], member["attributes"])
-                members[key] = member
-                ctx.record(store_id, {**recorded, "files": members})
-        to_attach = {key: member for key, member in wanted.items()
-                     if key not in members or members[key]["file_id"] != member["file_id"]}
-        failures: list[str] = []
-        queue = list(to_attach.items())
-        for start in range(0, len(queue), MAX_BATCH_FILES):
-            chunk = dict(queue[start:start + MAX_BATCH_FILES])
-            attached, chunk_failures = self._attach(api, store_id, chunk, after.get("chunking_strategy"), ctx)
-            failures += chunk_failures
-            replaced = {key: members[key] for key in attached if key in members}
+
+        def reattribute(item: tuple[str, dict[str, Any]]) -> None:
+            key, member = item
+            api.update_vector_store_file(store_id, member["file_id"], member["attributes"])
+            ctx.record_members({key: member}, [])
+
+        changed = {key: member for key, member in wanted.items()
+                   if key in members and members[key]["file_id"] == member["file_id"]
+                   and members[key]["attributes"] != member["attributes"]}
+        ctx.each(reattribute, changed.items())
+        members.update(changed)
+        to_attach = list((key, member) for key, member in wanted.items()
+                         if key not in members or members[key]["file_id"] != member["file_id"])
+        chunks = [dict(to_attach[start:start + MAX_BATCH_FILES]) for start in range(0, len(to_attach), MAX_BATCH_FILES)]
+        outcomes = [self._attach(api, store_id, chunk, after.get("chunking_strategy"), ctx) for chunk in chunks]
+        failures = [failure for _, chunk_failures in outcomes for failure in chunk_failures]
+        # members left on an old version (the new one failed) stay recorded until it indexes
+        old_versions = [members[key]["file_id"] for attached, _ in outcomes for key in attached if key in members]
+        for attached, _ in outcomes:
             members.update(attached)
-            ctx.record(store_id, {**recorded, "files": members})
-            for key, member in replaced.items():
-                self._detach(api, store_id, member["file_id"])
-            # members left on an old version (the new one failed) stay recorded until it indexes
-        for key, member in list(members.items()):
-            if key not in wanted:
-                self._detach(api, store_id, member["file_id"])
-                del members[key]
-                ctx.record(store_id, {**recorded, "files": members})
+        ctx.each(lambda file_id: self._detach(api, store_id, file_id), old_versions)
+
+        def detach(key: str) -> None:
+            self._detach(api, store_id, members[key]["file_id"])
+            ctx.record_members({}, [key])
+
+        removed = [key for key in members if key not in wanted]
+        ctx.each(detach, removed)
+        for key in removed:
+            del members[key]
         if failures:
             raise IndexingFailed("files failed to index:\n" + "\n".join(f"  {f}" for f in failures),
                                  hint="fix or remove these files; the next apply attaches them again")
@@ -195,6 +202,7 @@ class VectorStoreHandler:
                 failures.append(f"{key}: indexing {member['status']}: {reason}")
         if not failures and len(attached) < len(to_attach):
             failures.append(f"batch {batch['id']} ended {batch['status']}")
+        ctx.record_members(attached, [])
         return attached, failures
 
     def _wait(self, api: Api, store_id: str, batch: Obj, ctx: ApplyContext) -> Obj:

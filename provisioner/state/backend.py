@@ -1,8 +1,9 @@
-"""The storage seam for state: dumb get/put of bytes plus an exclusive lock.
+"""The storage seam for state: dumb get/put of a snapshot, an append-only journal, and a lock.
 
-Owns the StateBackend protocol (Terraform's remote.Client + Locker), the record that says who
-holds a lock, and the wording of "state is locked". It must not parse state, bump serials or
-check lineage: the manager does that once for every backend.
+Owns the StateBackend protocol (Terraform's remote.Client + Locker, plus a journal of small
+entries beside the snapshot, so recording one change does not rewrite the whole state), the record
+that says who holds a lock, and the wording of "state is locked". It must not parse state or
+journal entries, bump serials or check lineage: the manager does that once for every backend.
 """
 from __future__ import annotations
 
@@ -23,7 +24,16 @@ class StateBackend(Protocol):
         """The stored document, or None when nothing has been written yet."""
 
     def write(self, data: bytes) -> None:
-        """Replace the stored document atomically: a reader sees the old bytes or the new."""
+        """Replace the snapshot atomically (a reader sees the old bytes or the new), then drop the journal.
+
+        The new snapshot holds everything the journal held, so a crash between the two steps is
+        harmless: the manager skips entries the snapshot already has."""
+
+    def read_journal(self) -> list[bytes]:
+        """The journal entries appended since the last write, oldest first; the last may be torn."""
+
+    def append(self, entries: list[bytes]) -> None:
+        """Add entries (each one line, without a newline) to the journal, durably, before returning."""
 
     def lock(self, who: str) -> ContextManager[None]:
         """Hold the state exclusively; raise StateLockedError naming the holder if it is taken."""

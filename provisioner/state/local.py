@@ -1,7 +1,14 @@
 """State in a local JSON file: atomic replace, one backup, and a lock file that survives crashes.
 
-Owns the file layout next to the state (`<path>.backup`, `<path>.lock`) and how it is written and
-locked. It must not parse the state document: it stores bytes for the manager.
+Owns the file layout next to the state (`<path>.backup`, `<path>.lock`, `<path>.journal`) and how
+it is written and locked. It must not parse the state document nor journal entries: it stores
+bytes for the manager.
+
+Journal: `<path>.journal` holds one entry per line, appended with O_APPEND and fsynced before
+`append` returns. A crash mid-append can leave a last line without its newline; the next append
+cuts it off first, so new entries never glue onto a torn one. While this handle holds the lock,
+every write first checks that the lock file is still its own: a run whose lock was force-unlocked
+and taken by another run cannot write over that run's state.
 
 Locking: `<path>.lock` holds a JSON LockInfo, and the holder keeps an `fcntl.flock` on it for as
 long as it runs. The kernel drops a flock when its process dies, so a lock file whose flock is free
@@ -37,6 +44,9 @@ class LocalFileBackend:
         self.path = Path(path)
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.journal_path = self.path.with_name(self.path.name + ".journal")
+        self._held: int | None = None  # the lock file's descriptor while this handle holds the lock
+        self._journal: int | None = None  # the journal's descriptor, open for appending
 
     def describe(self) -> str:
         return display_path(self.path)
@@ -50,14 +60,65 @@ class LocalFileBackend:
             raise StateError(f"cannot read state {self.describe()}: {exc.strerror}") from exc
 
     def write(self, data: bytes) -> None:
+        self._check_still_held()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             previous = self.read()
             if previous is not None:
                 self._replace(self.backup_path, previous)
             self._replace(self.path, data)
+            self._close_journal()
+            if self.journal_path.exists():
+                self.journal_path.unlink()
+                _fsync_dir(self.path.parent)
         except OSError as exc:
             raise StateError(f"cannot write state {self.describe()}: {exc.strerror or exc}") from exc
+
+    def read_journal(self) -> list[bytes]:
+        try:
+            data = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise StateError(f"cannot read state journal {display_path(self.journal_path)}: {exc.strerror}") from exc
+        return [line for line in data.split(b"\n") if line]
+
+    def append(self, entries: list[bytes]) -> None:
+        self._check_still_held()
+        try:
+            if self._journal is None:
+                self._journal = self._open_journal()
+            os.write(self._journal, b"".join(entry + b"\n" for entry in entries))
+            os.fsync(self._journal)
+        except OSError as exc:
+            raise StateError(f"cannot write state journal {display_path(self.journal_path)}:"
+                             f" {exc.strerror or exc}") from exc
+
+    def _open_journal(self) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        created = not self.journal_path.exists()
+        fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            # a torn last line, left by a crash mid-append: cut it off so the next entry starts clean
+            os.ftruncate(fd, os.pread(fd, size, 0).rfind(b"\n") + 1)
+            os.fsync(fd)
+        if created:
+            _fsync_dir(self.path.parent)
+        return fd
+
+    def _close_journal(self) -> None:
+        if self._journal is not None:
+            os.close(self._journal)
+            self._journal = None
+
+    def _check_still_held(self) -> None:
+        if self._held is not None and not _same_file(self._held, self.lock_path):
+            raise StateError(
+                f"cannot write state {self.describe()}: this run's lock was removed (force-unlock?)"
+                " and another run may hold it now",
+                hint="run plan again once the other run has finished",
+            )
 
     def _replace(self, target: Path, data: bytes) -> None:
         # Write aside, flush to disk, then rename over the target: a crash at any point leaves
@@ -82,9 +143,12 @@ class LocalFileBackend:
             fd = self._acquire(who)
         except OSError as exc:
             raise StateError(f"cannot lock state {self.describe()}: {exc.strerror or exc}") from exc
+        self._held = fd
         try:
             yield
         finally:
+            self._held = None
+            self._close_journal()
             self._release(fd)
 
     def _acquire(self, who: str) -> int:

@@ -1,6 +1,6 @@
 """State held in memory, for tests of the layers above state.
 
-Owns nothing but a bytes slot and a lock flag with the same contract as the file backend (it
+Owns nothing but a bytes slot, a list of journal entries and a lock flag with the same contract as the file backend (it
 passes the same contract tests). It must not be used for real stacks: nothing survives the process.
 """
 from __future__ import annotations
@@ -16,10 +16,13 @@ from provisioner.state.backend import LockInfo, locked_error
 class InMemoryBackend:
     def __init__(self, data: bytes | None = None, name: str = "memory"):
         self._data = data
+        self._journal: list[bytes] = []
         self._name = name
         self._guard = threading.Lock()
         self._holder: LockInfo | None = None
-        self.writes = 0  # lets tests of other layers check how often state was persisted
+        # let tests of other layers check how state was persisted: whole snapshots, journal appends
+        self.writes = 0
+        self.appends = 0
 
     def describe(self) -> str:
         return f"<in-memory {self._name}>"
@@ -31,7 +34,17 @@ class InMemoryBackend:
     def write(self, data: bytes) -> None:
         with self._guard:
             self._data = bytes(data)
+            self._journal = []
             self.writes += 1
+
+    def read_journal(self) -> list[bytes]:
+        with self._guard:
+            return list(self._journal)
+
+    def append(self, entries: list[bytes]) -> None:
+        with self._guard:
+            self._journal.extend(bytes(entry) for entry in entries)
+            self.appends += 1
 
     @contextmanager
     def lock(self, who: str) -> Iterator[None]:

@@ -1,7 +1,8 @@
 """State in PostgreSQL: one row per stack name, and a session advisory lock, so pipelines share state.
 
-Owns the two tables (`provisioner_state` for the bytes, `provisioner_state_lock` for who holds a
-lock) and how rows are read, written and locked. It must not parse the state document, and it
+Owns the three tables (`provisioner_state` for the snapshot, `provisioner_state_journal` for the
+entries appended since, keyed by (name, seq), and `provisioner_state_lock` for who holds a lock)
+and how rows are read, written and locked. It must not parse the state document, and it
 must never put the connection string in a message or in `describe()`: it may hold a password.
 
 Locking: `lock()` opens a dedicated connection and takes `pg_try_advisory_lock(key)` on it, the key
@@ -28,6 +29,12 @@ CREATE TABLE IF NOT EXISTS provisioner_state (
     name text PRIMARY KEY,
     data bytea NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS provisioner_state_journal (
+    name text NOT NULL,
+    seq bigint NOT NULL,
+    entry bytea NOT NULL,
+    PRIMARY KEY (name, seq)
 );
 CREATE TABLE IF NOT EXISTS provisioner_state_lock (
     name text PRIMARY KEY,
@@ -93,13 +100,29 @@ class PostgresBackend:
         return bytes(row[0]) if row else None
 
     def write(self, data: bytes) -> None:
-        # One statement: a reader sees the old row or the new one.
-        with self._session("write") as conn:
+        # One transaction: a reader sees the old snapshot and its journal, or the new one alone.
+        with self._session("write") as conn, conn.transaction():
             conn.execute(
                 "INSERT INTO provisioner_state (name, data, updated_at) VALUES (%s, %s, now())"
                 " ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
                 (self.name, bytes(data)),
             )
+            conn.execute("DELETE FROM provisioner_state_journal WHERE name = %s", (self.name,))
+
+    def read_journal(self) -> list[bytes]:
+        with self._session("read") as conn:
+            rows = conn.execute("SELECT entry FROM provisioner_state_journal WHERE name = %s ORDER BY seq",
+                                (self.name,)).fetchall()
+        return [bytes(row[0]) for row in rows]
+
+    def append(self, entries: list[bytes]) -> None:
+        # One transaction (one commit, so one flush on the server) for the whole group.
+        with self._session("write") as conn, conn.transaction():
+            last = conn.execute("SELECT coalesce(max(seq), 0) FROM provisioner_state_journal WHERE name = %s",
+                                (self.name,)).fetchone()[0]
+            with conn.cursor() as cursor:
+                cursor.executemany("INSERT INTO provisioner_state_journal (name, seq, entry) VALUES (%s, %s, %s)",
+                                   [(self.name, last + n, bytes(entry)) for n, entry in enumerate(entries, 1)])
 
     @contextmanager
     def _session(self, action: str, fresh: bool = False) -> Iterator[Any]:

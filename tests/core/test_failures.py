@@ -14,6 +14,7 @@ import openai
 
 from provisioner.emulator.testing import running_emulator
 from provisioner.state.local import LocalFileBackend
+from provisioner.state.manager import StateManager
 
 STACK = "stacks/support-bot"
 
@@ -73,6 +74,11 @@ def _live_counts(client: openai.OpenAI) -> dict[str, int]:
     return {"files": len(list(client.files.list())), "vector_stores": len(stores), "assistants": len(assistants)}
 
 
+def _recorded(state_file: Path, stack: str = "support-bot") -> dict:
+    """What the state holds now, its journal included, as the next run will read it."""
+    return StateManager(LocalFileBackend(state_file), stack).load().resources
+
+
 def test_an_apply_killed_midway_is_recovered_without_duplicates(workspace: Path, read_state):
     """SIGKILL the CLI while it works, then apply again: the stack converges, nothing is doubled."""
     with running_emulator(latency_ms=150, index_base_ms=1500) as slow:
@@ -82,14 +88,12 @@ def test_an_apply_killed_midway_is_recovered_without_duplicates(workspace: Path,
         state_file = workspace / "state" / "support-bot.json"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # kill once some, but not all, resources exist
-            if state_file.exists():
-                resources = json.loads(state_file.read_text() or "{}").get("resources", {})
-                if len(resources) >= 3:
-                    break
+            if len(_recorded(state_file)) >= 3:
+                break
             time.sleep(0.02)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-        partial = json.loads(state_file.read_text())["resources"]
+        partial = _recorded(state_file)
         assert 3 <= len(partial) < 7
 
         rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)

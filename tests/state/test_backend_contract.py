@@ -9,7 +9,7 @@ import time
 import pytest
 
 from provisioner.errors import StateError, StateLockedError
-from provisioner.state import StateBackend
+from provisioner.state import ResourceState, StateBackend, StateManager
 
 
 def test_is_a_state_backend(backend):
@@ -26,6 +26,42 @@ def test_write_then_read_round_trips_and_overwrites(backend):
     assert backend.read() == b'{"serial": 1}\n'
     backend.write(b'{"serial": 2}\n')
     assert backend.read() == b'{"serial": 2}\n'
+
+
+def test_a_fresh_backend_has_an_empty_journal(backend):
+    assert backend.read_journal() == []
+
+
+def test_appended_entries_are_read_back_in_order_by_another_handle(backends):
+    backends.first.append([b"00000001 one", b"00000002 two"])
+    backends.first.append([b"00000003 three"])
+    assert backends.another_handle().read_journal() == [b"00000001 one", b"00000002 two", b"00000003 three"]
+
+
+def test_a_write_replaces_the_snapshot_and_drops_the_journal(backends):
+    backends.first.write(b'{"serial": 1}\n')
+    backends.first.append([b"entry after the snapshot"])
+    backends.first.write(b'{"serial": 2}\n')
+    other = backends.another_handle()
+    assert other.read() == b'{"serial": 2}\n' and other.read_journal() == []
+    backends.first.append([b"the next run's entry"])
+    assert other.read_journal() == [b"the next run's entry"]
+
+
+def test_a_manager_on_another_handle_replays_what_was_recorded_but_not_folded(backends):
+    recorder = StateManager(backends.first, "support-bot")
+    recorder.persist(recorder.load())
+    store = {"address": "vector_stores.kb", "kind": "vector_store", "id": "vs_1", "attributes": {"files": {}}}
+    recorder.record("vector_stores.kb", ResourceState.model_validate(store))
+    recorder.record_members("vector_stores.kb", {"a.md": {"file_id": "file-a", "attributes": {}}})
+    recorder.record("files.x", ResourceState(address="files.x", kind="file", id="file-x"))
+    recorder.record("files.x", None)
+    replayed = StateManager(backends.another_handle(), "support-bot").load()
+    assert replayed.serial == 5 and list(replayed.resources) == ["vector_stores.kb"]
+    assert replayed.resources["vector_stores.kb"].attributes["files"]["a.md"]["file_id"] == "file-a"
+    recorder.compact()
+    assert backends.another_handle().read_journal() == []
+    assert StateManager(backends.another_handle(), "support-bot").load() == replayed
 
 
 def test_lock_excludes_a_second_locker_and_names_the_holder(backends):
