@@ -90,9 +90,9 @@ def rate_limited(retry_after_ms: int) -> ApiError:
     )
 
 
-def server_error() -> ApiError:
+def server_error(status: int = 500) -> ApiError:
     return ApiError(
-        500,
+        status,
         "The server had an error while processing your request. Sorry about that!",
         type="server_error",
     )

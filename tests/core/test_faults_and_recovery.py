@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openai
@@ -40,11 +41,19 @@ def _state(workspace: Path) -> dict:
 
 
 def test_retried_429_and_500_faults_still_apply_and_converge(cli, workspace: Path, fresh):
+    """429s are retried everywhere; a 500 only where repeating is safe: a create answered 500 may
+    have made its object, so that resource fails and the next apply finishes the job."""
     flaky = fresh
     flaky.set_faults(rate=0.2, kinds=["429", "500"], seed=7)
     result = cli("apply", STACK, "--auto-approve")
-    assert result.code == 0, result.output
+    assert "Traceback" not in result.output
     assert flaky.stats()["faults"], "no fault was injected: the test proves nothing"
+    if result.code != 0:
+        assert "HTTP 500" in result.err and "whether the server made it is unknown" in result.err, result.output
+    flaky.set_faults(rate=0)
+    again = cli("apply", STACK, "--auto-approve")
+    assert again.code == 0, (result.output, again.output)
+    flaky.set_faults(rate=0.2, kinds=["429", "500"], seed=7)  # reads are retried whatever the answer
     plan = cli("plan", STACK, "--detailed-exitcode")
     assert plan.code == 0, plan.output
     flaky.set_faults(rate=0)
@@ -220,7 +229,7 @@ def test_an_interrupted_reupload_never_takes_the_old_upload_for_the_new_one(cli,
         (root / "guide.md").write_text("Read the manual.\n")
         flaky.set_faults(rate=0.5, kinds=["drop"], seed=seed)
         lost = cli("apply", "stacks/typo", "--auto-approve")
-        if "upload guide.md: the connection" in lost.err:
+        if re.search(r"upload guide\.[0-9a-f]{12}\.md: the connection", lost.err):
             break
     else:
         pytest.fail("no seed dropped the upload")
