@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from provisioner.errors import StateError, StateLockedError, display_path
+from provisioner.private_files import PRIVATE, private_mode
 from provisioner.state.backend import LockInfo, locked_error
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class LocalFileBackend:
         # Write aside, flush to disk, then rename over the target: a crash at any point leaves
         # either the old file or the new one, never a torn one.
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, private_mode(target))
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
@@ -115,7 +116,7 @@ class LocalFileBackend:
 
     def _prepare(self, tmp: Path, info: LockInfo) -> int:
         """A fully written, flocked lock file under a temporary name; returns its descriptor."""
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.write(fd, info.to_json())
