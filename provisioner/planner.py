@@ -120,7 +120,7 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
     wanted = _compared(after, item.kind)
 
     if recorded is None or recorded.id is None:
-        found = "found the live object an interrupted apply of this stack made (it carries the marker its intent recorded)"
+        found = "found the live object an interrupted apply made (it carries the marker its intent recorded)"
         live_id = _made_unrecorded(item.kind, recorded, observed, claimed)
         if live_id is not None:
             before = handler.live_attributes(live_objects[live_id], item.address, context)

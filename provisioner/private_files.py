@@ -16,7 +16,7 @@ PRIVATE = 0o600
 
 
 def private_mode(target: Path) -> int:
-    """The mode to write `target` with: 0600, or its current mode if that is stricter."""
+    """The mode to write `target` with: 0600, less what its current mode denies (a rewrite never loosens it)."""
     try:
         return stat.S_IMODE(os.stat(target).st_mode) & PRIVATE
     except FileNotFoundError:
