@@ -17,9 +17,9 @@ from provisioner.api.base import Api
 from provisioner.errors import StalePlanError
 from provisioner.graph import Graph, Outcome
 from provisioner.observe import deposed_address, is_deposed, replaced_address
-from provisioner.plan import PENDING_SINCE, Action, Change, Plan, referenced_address
+from provisioner.plan import PENDING_MARKER, PENDING_SINCE, Action, Change, Plan, referenced_address
 from provisioner.resources import handler_for
-from provisioner.resources.base import ApplyContext
+from provisioner.resources.base import ApplyContext, new_marker
 from provisioner.state.manager import StateManager
 from provisioner.state.model import ResourceState, State
 
@@ -170,10 +170,13 @@ class Applier:
             self.states.record(deposed, old.model_copy(update={"address": deposed, "id": change.id}))
         if action in ("create", "replace"):
             # an intent first: if we crash before the id is recorded, the next plan adopts the object
-            # (or deletes it, if the stack dropped it meanwhile); it holds what was asked, to know it by
+            # (or deletes it, if the stack dropped it meanwhile); it holds what was asked, and the
+            # marker the create puts on the object, to know it by
+            context.marker = new_marker()
             self.states.record(change.address, ResourceState(
                 address=change.address, kind=change.kind, id=None,
-                attributes={**after, PENDING_SINCE: int(time.time())}, dependencies=change.depends_on))
+                attributes={**after, PENDING_SINCE: int(time.time()), PENDING_MARKER: context.marker},
+                dependencies=change.depends_on))
             live_id, attributes = handler.create(self.api, after, context)
         else:
             live_id = change.id

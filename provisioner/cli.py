@@ -30,6 +30,7 @@ from provisioner.observe import Observed, observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Action, Plan
 from provisioner.planner import live_fingerprint, make_plan
+from provisioner.private_files import write_atomic
 from provisioner.resources import HANDLERS
 from provisioner.schema import schema_json
 from provisioner.state.local import LocalFileBackend
@@ -172,7 +173,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     with states.lock("plan"), connect(_provider(stack)) as api:
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
-        _write_atomic(out, the_plan.to_json())
+        write_atomic(out, the_plan.to_json().encode())
     if as_json:
         click.echo(render.plan_json(the_plan))
     elif markdown:
@@ -183,13 +184,6 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
             click.echo(f"\nSaved the plan to {out}. To carry out exactly these actions: provisioner apply {out}")
     if detailed_exitcode and the_plan.has_changes:
         raise SystemExit(ExitCode.CHANGES)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _is_saved_plan(path: Path) -> bool:

@@ -19,13 +19,13 @@ applications. This module must not call the API, read stack files or change stat
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from provisioner.config.suggest import did_you_mean
 from provisioner.errors import ProvisionerError
 from provisioner.observe import is_deposed
+from provisioner.private_files import write_atomic
 from provisioner.resources import assistant, definition
 from provisioner.resources.assistant_parts import assistant_address
 from provisioner.state.model import State
@@ -85,7 +85,4 @@ def write_outputs(path: Path, outputs: dict[str, Any]) -> None:
     if is_empty(outputs):
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(outputs, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(outputs, indent=2, ensure_ascii=False) + "\n").encode())

@@ -18,10 +18,10 @@ FORMAT_VERSION = 1
 _UNKNOWN = re.compile(r"^\$\{(?P<address>.+)\.id\}$")
 
 
-# the attribute of a state entry recorded just before a create call, while its id is not yet known
+# the attributes of a state entry recorded just before a create call, while its id is not yet known:
+# when it was sent, and the random marker the create puts on the object it makes, to know it by
 PENDING_SINCE = "pending_since"
-# clock skew allowed between this machine and the API when matching a pending create to a live object
-PENDING_SKEW_SECONDS = 120
+PENDING_MARKER = "pending_marker"
 
 
 def unknown_id(address: str) -> str:

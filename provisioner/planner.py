@@ -16,12 +16,15 @@ from provisioner.diff import field_changes
 from provisioner.errors import ProvisionerError
 from provisioner.graph import Graph
 from provisioner.observe import EXTERNAL_KINDS, MODEL_KINDS, Observed, is_deposed
-from provisioner.plan import PENDING_SINCE, PENDING_SKEW_SECONDS, Action, Change, Plan, unknown_id
+from provisioner.plan import PENDING_MARKER, Action, Change, Plan, unknown_id
 from provisioner.resources import handler_for
 from provisioner.resources.base import Declared
 from provisioner.state.model import ResourceState, State
 
 NEW_ID_ACTIONS = (Action.CREATE, Action.REPLACE)
+LEFT_ALONE = ("An older provisioner recorded its interrupted create without a marker, so an object it may "
+              "have made cannot be told from another's and is left alone: check for a stray one")
+UNPROVEN = f"new in the stack. {LEFT_ALONE}"
 
 
 def make_plan(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
@@ -117,12 +120,8 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
     wanted = _compared(after, item.kind)
 
     if recorded is None or recorded.id is None:
-        found = "found a live object this stack made but did not record (an interrupted apply)"
-        live_id = _made_unrecorded(item.kind, item.address, wanted, recorded, observed, claimed)
-        if live_id is None and recorded is not None:
-            # made as the intent asked, but the stack changed since (e.g. the document was edited)
-            asked = _compared({k: v for k, v in recorded.attributes.items() if k != PENDING_SINCE}, item.kind)
-            live_id = _made_unrecorded(item.kind, item.address, asked, recorded, observed, claimed)
+        found = "found the live object an interrupted apply made (it carries the marker its intent recorded)"
+        live_id = _made_unrecorded(item.kind, recorded, observed, claimed)
         if live_id is not None:
             before = handler.live_attributes(live_objects[live_id], item.address, context)
             diff = field_changes(before, wanted, handler.replace_fields)
@@ -132,7 +131,8 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
                               reason=f"{found}, but {', '.join(forcing)} cannot change in place; replacing it")
             return Change(**common, action=Action.ADOPT, id=live_id, before=before, diff=diff,
                           reason=f"{found}; taking it back instead of creating another")
-        return Change(**common, action=Action.CREATE, reason="new in the stack")
+        return Change(**common, action=Action.CREATE,
+                      reason=UNPROVEN if _unproven(recorded) else "new in the stack")
 
     if recorded.kind != item.kind:
         # e.g. an assistant moved to another target: make the new kind, then delete the old object
@@ -170,24 +170,27 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
                   drift=bool(drifted), reason=reason)
 
 
-def _made_unrecorded(kind: str, address: str, desired: dict[str, Any], recorded: ResourceState | None,
-                     observed: Observed, claimed: set[str]) -> str | None:
-    """The live object that a create recorded as an intent (id unknown) made, if there is one."""
-    if recorded is None or recorded.id is not None:
+def _made_unrecorded(kind: str, recorded: ResourceState | None, observed: Observed, claimed: set[str]) -> str | None:
+    """The live object that a create recorded as an intent (id unknown) made: the one carrying its
+    marker. Nothing else is proof: another environment of the same stack makes look-alikes."""
+    if recorded is None or recorded.id is not None or _unproven(recorded):
         return None
-    since = recorded.attributes.get(PENDING_SINCE, 0)
+    marker = recorded.attributes[PENDING_MARKER]
     handler = handler_for(kind)
     for live_id, live in observed.objects.get(kind, {}).items():
-        if (live_id not in claimed and live.get("created_at", 0) >= since - PENDING_SKEW_SECONDS
-                and handler.adoptable(live, address, desired, observed.context.stack_name)):
+        if live_id not in claimed and handler.carries_marker(live, marker):
             return live_id
     return None
 
 
+def _unproven(recorded: ResourceState | None) -> bool:
+    """An intent recorded by an older version, without a marker: what it made can never be told apart."""
+    return recorded is not None and recorded.id is None and not recorded.attributes.get(PENDING_MARKER)
+
+
 def _delete(resource: ResourceState, observed: Observed, claimed: set[str]) -> Change:
     # a create whose answer was lost still made an object: that one is deleted, not leaked
-    asked = _compared({k: v for k, v in resource.attributes.items() if k != PENDING_SINCE}, resource.kind)
-    made = _made_unrecorded(resource.kind, resource.address, asked, resource, observed, claimed)
+    made = _made_unrecorded(resource.kind, resource, observed, claimed)
     if made is not None:
         claimed.add(made)
         resource = resource.model_copy(update={"id": made})
@@ -196,6 +199,8 @@ def _delete(resource: ResourceState, observed: Observed, claimed: set[str]) -> C
               if live is not None else resource.attributes)
     if made is not None:
         reason = "removed from the stack before its creation finished; deleting the object it made"
+    elif _unproven(resource):
+        reason = f"removed from the stack before its creation finished; forgotten. {LEFT_ALONE}"
     elif resource.id is None:
         reason = "removed from the stack before its creation finished; forgotten"
     elif is_deposed(resource.address):

@@ -3,8 +3,9 @@
 Translates SDK errors into ApiError/NotFound with the server's message; the SDK's own retries
 handle 429 and 5xx. Writes to a vector store keep to OpenAI's per-store limit (limiter.py) and,
 answered 429 still after the SDK's retries, hold the store off and come back as told. A call that
-makes an object is never repeated after its answer was lost (the server may have made it): it
-fails, and the next plan takes the object back from the pending intent in state. It must not log
+makes an object is never repeated when its outcome is unknown (a 5xx, a timeout, a connection lost
+after sending: the server may have made it): it fails, and the next plan takes the object back
+through the marker its intent recorded in state. It must not log
 request headers: they carry the key.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from provisioner.errors import ApiError
 
 T = TypeVar("T")
 
-# the answers after which the server surely made nothing, so a create may be sent again
+# the answers after which the server surely made nothing, so a create may be sent again (never a 5xx)
 RETRY_STATUSES = frozenset({408, 409, 429})
 RETRY_DELAY_START = 0.5
 RETRY_DELAY_MAX = 8.0
@@ -32,6 +33,8 @@ RETRY_AFTER_MAX = 60.0
 RATE_LIMIT_ROUNDS = 10
 LOST_ANSWER_HINT = ("the server may have made it before the connection was lost; apply again: the next plan "
                     "takes it back instead of making a second one")
+SERVER_ERROR_HINT = ("a server error can come after the object was made, so it was not sent again; apply again: "
+                     "the next plan takes back what was made instead of making a second one")
 
 
 def _dump(obj: Any) -> Obj:
@@ -77,14 +80,18 @@ class OpenAIApi:
     def _create(self, what: str, fn: Callable[[openai.OpenAI], T]) -> T:
         """A call that makes an object: sent again only after an answer saying nothing was made."""
         def attempts() -> T:
-            for attempt in range(self._create_retries):
+            attempt = 0
+            while True:
                 try:
                     return fn(self._once)
                 except openai.APIStatusError as exc:
-                    if exc.status_code not in RETRY_STATUSES and exc.status_code < 500:
+                    if exc.status_code >= 500:  # it may come after the server made the object
+                        raise ApiError(f"{what}: HTTP {exc.status_code}: {_message(exc)}; whether the server "
+                                       "made it is unknown", hint=SERVER_ERROR_HINT) from None
+                    if exc.status_code not in RETRY_STATUSES or attempt >= self._create_retries:
                         raise
                     time.sleep(_retry_delay(attempt, exc))
-            return fn(self._once)
+                    attempt += 1
         return self._call(what, attempts, creates=True)
 
     def _store_write(self, what: str, store_id: str, fn: Callable[[], T]) -> T:

@@ -48,9 +48,10 @@ DEFAULT_MODELS: dict[str, int] = {
 DEFAULT_DB_PATH = os.path.join("state", "emulator.sqlite3")
 
 # Default kinds. "drop" closes the connection before handling; "drop_after" handles the
-# request (and stores its effects) and then closes without answering.
+# request (and stores its effects) and then closes without answering; "502_after" handles it and
+# then answers 502, as a gateway that lost the server's answer does.
 FAULT_KINDS = ("429", "500", "drop")
-ALL_FAULT_KINDS = FAULT_KINDS + ("drop_after",)
+ALL_FAULT_KINDS = FAULT_KINDS + ("drop_after", "502_after")
 
 
 @dataclass

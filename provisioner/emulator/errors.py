@@ -118,9 +118,9 @@ def unsupported_file(extensions: str, param: str) -> ApiError:
     )
 
 
-def server_error() -> ApiError:
+def server_error(status: int = 500) -> ApiError:
     return ApiError(
-        500,
+        status,
         "The server had an error while processing your request. Sorry about that!",
         type="server_error",
     )

@@ -196,6 +196,9 @@ class _Handler(BaseHTTPRequestHandler):
             # connection dies after the server committed (e.g. a create it must later adopt).
             self.close_connection = True
             return
+        if fault == "502_after":
+            self._send_error(errors.server_error(502), started)
+            return
         self._send(response, started)
 
     def _authenticate(self) -> None:

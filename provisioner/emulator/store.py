@@ -45,6 +45,8 @@ class Store:
         else:
             directory = os.path.dirname(os.path.abspath(path))
             os.makedirs(directory, exist_ok=True)
+            # it holds every uploaded document: created private (SQLite gives its journals the same mode)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             target = path
         self.path = path
         self._lock = threading.RLock()

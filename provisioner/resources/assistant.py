@@ -15,7 +15,8 @@ from provisioner.resources.assistant_parts import (assistant_address, assistant_
                                                    declared_targets,
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
-from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, owned_by, ownership
+from provisioner.resources.base import (ApplyContext, Declared, ObserveContext, Resolve, metadata_carries, ownership,
+                                        with_marker, without_marker)
 
 TARGET = "assistants_api"
 MANAGED_FIELDS = ("model", "name", "description", "instructions", "tools", "tool_resources",
@@ -87,6 +88,10 @@ def normalise(body: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _live(live: Obj) -> dict[str, Any]:
+    return normalise({**live, "metadata": without_marker(live.get("metadata"))})
+
+
 def _normalise_response_format(value: Any) -> Any:
     """A json_schema block without the fields the API fills in: null ones, and `strict: false`."""
     if not isinstance(value, dict) or not isinstance(value.get("json_schema"), dict):
@@ -132,17 +137,17 @@ class AssistantHandler:
             raise ProvisionerError(SUNSET_MESSAGE.format(endpoint=api.describe()), hint=SUNSET_HINT) from None
 
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:
-        return normalise(live)
+        return _live(live)
 
-    def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
-        return owned_by(live, stack_name, address)
+    def carries_marker(self, live: Obj, marker: str) -> bool:
+        return metadata_carries(live, marker)
 
     def unusable(self, live: Obj) -> str | None:
         return None
 
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
-        live = api.create_assistant(dict(after))
-        return live["id"], normalise(live)
+        live = api.create_assistant({**after, "metadata": with_marker(after.get("metadata") or {}, ctx.marker)})
+        return live["id"], _live(live)
 
     def update(self, api: Api, live_id: str, before: dict[str, Any], after: dict[str, Any],
                ctx: ApplyContext) -> dict[str, Any]:
@@ -153,7 +158,7 @@ class AssistantHandler:
             # dropped from tool_resources is sent empty, or it would keep its old files or stores
             body["tool_resources"] = {**API_DEFAULTS["tool_resources"], **body["tool_resources"]}
         body["model"] = after["model"]  # some compatible servers require it on every modify
-        return normalise(api.update_assistant(live_id, body))
+        return _live(api.update_assistant(live_id, body))
 
     def delete(self, api: Api, live_id: str) -> None:
         try:

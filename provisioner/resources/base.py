@@ -6,6 +6,7 @@ decide what to do (the planner does) nor write state itself (it reports through 
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol
 
@@ -14,6 +15,10 @@ from provisioner.config.spec import Stack
 
 OWNER_STACK = "provisioner:stack"
 OWNER_ADDRESS = "provisioner:address"
+# the marker of the create that made an object: recovery takes back only the object that carries
+# the marker its intent recorded, never one that merely looks alike (another environment's)
+OWNER_INTENT = "provisioner:intent"
+MARKER_HEX_DIGITS = 12
 
 # address -> the id it has now, or an ${address.id} placeholder for one the plan will create
 Resolve = Callable[[str], str]
@@ -42,6 +47,7 @@ class ApplyContext:
     # runs fn on every item, as many at once as the run's parallelism allows; once all ended, raises
     # the first error (so every call that succeeded was recorded)
     each: Callable[[Callable[[Any], None], Iterable[Any]], None]
+    marker: str = ""  # a create puts it on the object it makes (see OWNER_INTENT)
 
 
 @dataclass
@@ -65,7 +71,8 @@ class Handler(Protocol):
     def declare(self, stack: Stack) -> list[Declared]: ...
     def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]: ...
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]: ...
-    def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool: ...
+    # whether the live object was made by the create whose intent recorded `marker`
+    def carries_marker(self, live: Obj, marker: str) -> bool: ...
     # why a live object can never serve again (e.g. an expired vector store), else None: it is replaced
     def unusable(self, live: Obj) -> str | None: ...
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]: ...
@@ -74,10 +81,24 @@ class Handler(Protocol):
     def delete(self, api: Api, live_id: str) -> None: ...
 
 
+def new_marker() -> str:
+    """Random and short: 48 bits, so two intents never share one, readable where users see it."""
+    return secrets.token_hex(MARKER_HEX_DIGITS // 2)
+
+
 def ownership(stack_name: str, address: str) -> dict[str, str]:
     return {OWNER_STACK: stack_name, OWNER_ADDRESS: address}
 
 
-def owned_by(live: Obj, stack_name: str, address: str) -> bool:
-    metadata = live.get("metadata") or {}
-    return metadata.get(OWNER_STACK) == stack_name and metadata.get(OWNER_ADDRESS) == address
+def with_marker(metadata: dict[str, str], marker: str) -> dict[str, str]:
+    """The metadata a create sends: the declared one plus its intent's marker."""
+    return {**metadata, OWNER_INTENT: marker} if marker else dict(metadata)
+
+
+def without_marker(metadata: dict[str, str] | None) -> dict[str, str]:
+    """Live metadata as the stack would declare it: the marker only ever served recovery."""
+    return {k: v for k, v in (metadata or {}).items() if k != OWNER_INTENT}
+
+
+def metadata_carries(live: Obj, marker: str) -> bool:
+    return (live.get("metadata") or {}).get(OWNER_INTENT) == marker

@@ -99,7 +99,7 @@ class DefinitionHandler:
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:
         return dict(live)
 
-    def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
+    def carries_marker(self, live: Obj, marker: str) -> bool:
         return False  # there is never an unrecorded server object to take back
 
     def unusable(self, live: Obj) -> str | None:

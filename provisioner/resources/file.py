@@ -2,18 +2,40 @@
 
 A file is identified by its content hash: the API keeps no hash, so the live side takes the hash
 recorded at upload, and a changed hash replaces the file. Files carry no metadata in the API, so
-an untracked upload is recognised by name, size and purpose.
+each upload carries its intent's marker in its filename (`x.md` is uploaded as `x.<marker>.md`,
+keeping the extension the file type is known by); that marker, and nothing that merely looks
+alike (name, size), is what recovery takes an untracked upload back by.
 """
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import ApplyContext, Declared, ObserveContext
+from provisioner.resources.base import MARKER_HEX_DIGITS, ApplyContext, Declared, ObserveContext
+
+_MARKER = re.compile(rf"\.([0-9a-f]{{{MARKER_HEX_DIGITS}}})$")
+
+
+def marked(filename: str, marker: str) -> str:
+    """The name an upload is sent under: the marker goes before the extension."""
+    suffix = PurePosixPath(filename).suffix
+    return f"{filename[:len(filename) - len(suffix)]}.{marker}{suffix}" if marker else filename
+
+
+def split_marker(filename: str) -> tuple[str, str | None]:
+    """(the declared name, the marker) of a live filename; (filename, None) when it carries none."""
+    suffix = PurePosixPath(filename).suffix
+    stem = filename[:len(filename) - len(suffix)]
+    found = _MARKER.search(stem)
+    if found:
+        return stem[:found.start()] + suffix, found[1]
+    found = _MARKER.fullmatch(suffix) if stem else None  # a name without extension: the marker is last
+    return (stem, found[1]) if found else (filename, None)
 
 
 class FileHandler:
@@ -35,13 +57,14 @@ class FileHandler:
 
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:
         recorded = ctx.recorded.get(address, {})
-        return {"filename": live["filename"], "purpose": live["purpose"], "bytes": live["bytes"],
+        filename = live["filename"]
+        if filename != recorded.get("filename"):  # else an older version uploaded it under its own name
+            filename = split_marker(filename)[0]
+        return {"filename": filename, "purpose": live["purpose"], "bytes": live["bytes"],
                 "sha256": recorded.get("sha256")}
 
-    def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
-        # an intent recorded by an older version holds nothing to compare: never a match
-        return (live["filename"], live["purpose"], live["bytes"]) == (
-            desired.get("filename"), desired.get("purpose"), desired.get("bytes"))
+    def carries_marker(self, live: Obj, marker: str) -> bool:
+        return split_marker(live["filename"])[1] == marker
 
     def unusable(self, live: Obj) -> str | None:
         return None
@@ -57,7 +80,7 @@ class FileHandler:
             raise ProvisionerError(f"{path} changed since the plan was made",
                                    hint="run plan again and apply the new plan")
         ctx.progress(f"uploading {after['filename']} ({after['bytes']} bytes)")
-        live = api.upload_file(path, after["filename"], after["purpose"])
+        live = api.upload_file(path, marked(after["filename"], ctx.marker), after["purpose"])
         return live["id"], dict(after)
 
     def update(self, api: Api, live_id: str, before: dict[str, Any], after: dict[str, Any],

@@ -13,8 +13,8 @@ from provisioner.addresses import address, file_ref, is_external
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import (OWNER_STACK, ApplyContext, Declared, ObserveContext, Resolve, owned_by,
-                                        ownership)
+from provisioner.resources.base import (OWNER_STACK, ApplyContext, Declared, ObserveContext, Resolve,
+                                        metadata_carries, ownership, with_marker, without_marker)
 
 MUTABLE_FIELDS = ("name", "metadata", "expires_after")
 LIVE_MEMBER_STATUSES = ("in_progress", "completed")
@@ -87,14 +87,14 @@ class VectorStoreHandler:
         return {
             "name": live.get("name"),
             "description": recorded.get("description"),
-            "metadata": live.get("metadata") or {},
+            "metadata": without_marker(live.get("metadata")),
             "expires_after": live.get("expires_after"),
             "chunking_strategy": _chunking(recorded.get("chunking_strategy")),
             "files": members,
         }
 
-    def adoptable(self, live: Obj, address: str, desired: dict[str, Any], stack_name: str) -> bool:
-        return owned_by(live, stack_name, address)
+    def carries_marker(self, live: Obj, marker: str) -> bool:
+        return metadata_carries(live, marker)
 
     def unusable(self, live: Obj) -> str | None:
         # an expired store takes no files and serves no search, and nothing brings it back
@@ -104,6 +104,7 @@ class VectorStoreHandler:
 
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         body = {k: after[k] for k in ("name", "description", "metadata", "expires_after") if after[k] is not None}
+        body["metadata"] = with_marker(after["metadata"] or {}, ctx.marker)
         store = api.create_vector_store(body)
         recorded = {**after, "files": {}}
         ctx.record(store["id"], recorded)

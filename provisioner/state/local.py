@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterator
 
 from provisioner.errors import StateError, StateLockedError, display_path
+from provisioner.private_files import PRIVATE, private_mode
 from provisioner.state.backend import LockInfo, locked_error
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class LocalFileBackend:
     def _open_journal(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         created = not self.journal_path.exists()
-        fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, PRIVATE)
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
             # a torn last line, left by a crash mid-append: cut it off so the next entry starts clean
@@ -124,7 +125,7 @@ class LocalFileBackend:
         # Write aside, flush to disk, then rename over the target: a crash at any point leaves
         # either the old file or the new one, never a torn one.
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, private_mode(target))
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
@@ -179,7 +180,7 @@ class LocalFileBackend:
 
     def _prepare(self, tmp: Path, info: LockInfo) -> int:
         """A fully written, flocked lock file under a temporary name; returns its descriptor."""
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.write(fd, info.to_json())

@@ -100,8 +100,8 @@ vector_stores:
 vector_stores:
   kb2:
     metadata: {%s}
-""" % ", ".join(f"k{i}: v" for i in range(15)), ["body.yaml:3:5: 15 metadata keys; at most 14 are allowed",
-                                                  "keeps 2 for ownership"]),
+""" % ", ".join(f"k{i}: v" for i in range(14)), ["body.yaml:3:5: 14 metadata keys; at most 13 are allowed",
+                                                  "keeps 3 for ownership"]),
 ])
 def test_reference_errors(tree, errors, body, fragments):
     text = errors(tree(stack(body)))

@@ -1,8 +1,8 @@
 """Data-driven planner cases: (stack, state, live) -> the actions and reasons a user would see.
 
 Each `cases/<name>.json` holds a stack (YAML text, with any files it needs), the state resources,
-the live objects by kind, and the expected action (and optionally reason fragment, drift flag and
-diffed paths) per address. The planner is pure, so no server is involved here.
+the live objects by kind, and the expected action (and optionally reason fragment, drift flag,
+live id and diffed paths) per address. The planner is pure, so no server is involved here.
 """
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ def test_planner_case(case_file: Path, tmp_path: Path):
             assert change.drift is expected["drift"]
         if "diff" in expected:
             assert sorted(d.path for d in change.diff) == sorted(expected["diff"])
+        if "id" in expected:
+            assert change.id == expected["id"]
         if "after" in expected:
             for key, value in expected["after"].items():
                 assert change.after[key] == value
