@@ -1,6 +1,7 @@
 """Local files to upload: `files:` entries and the members of `file_sets:`.
 
-Owns resolving paths and globs against the directory of the stack file that declares them,
+Owns resolving paths and globs against the directory of the stack file that declares them
+(never walking or matching outside the allowed folders of `confine.py`),
 reading and hashing content, and naming set members. A set member's address key is its path
 relative to the stack root with forward slashes (`file_sets.docs["guide/intro.md"]`); it is
 uploaded under its basename (`intro.md`), as a user would name the file. Globs follow Python's

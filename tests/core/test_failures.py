@@ -18,28 +18,41 @@ from provisioner.state.local import LocalFileBackend
 STACK = "stacks/support-bot"
 
 
-def _add_unindexable_file(workspace: Path) -> None:
-    (workspace / STACK / "data" / "logo.bin").write_bytes(b"\x89PNG not really an image")
+def _add_unindexable_file(workspace: Path, api: openai.OpenAI) -> str:
+    """A store member file_search cannot index. The loader refuses such a local file at validate, so
+    it is one made by hand, attached by id; returns the id."""
+    logo = api.files.create(file=("logo.bin", b"\x89PNG not really an image"), purpose="assistants")
     stack_file = workspace / STACK / "stack.yaml"
     text = stack_file.read_text()
-    text = text.replace("files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.bin\n  pricing:\n")
-    text = text.replace("    file_sets:\n      - file_set: docs\n", "    files: [logo]\n    file_sets:\n      - file_set: docs\n")
+    text = text.replace("    file_sets:\n      - file_set: docs\n",
+                        f"    files: [{logo.id}]\n    file_sets:\n      - file_set: docs\n")
     stack_file.write_text(text)
+    return logo.id
+
+
+def test_a_local_file_that_cannot_be_indexed_is_refused_before_any_call(cli, workspace: Path, emulator):
+    (workspace / STACK / "data" / "logo.bin").write_bytes(b"\x89PNG not really an image")
+    stack_file = workspace / STACK / "stack.yaml"
+    text = stack_file.read_text().replace("files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.bin\n  pricing:\n")
+    stack_file.write_text(text.replace("    file_sets:\n      - file_set: docs\n",
+                                       "    files: [logo]\n    file_sets:\n      - file_set: docs\n"))
+    emulator.reset_stats()
+    result = cli("apply", STACK, "--auto-approve")
+    assert result.code == 1 and "files.logo (stacks/support-bot/data/logo.bin) cannot go in vector_stores" in result.err
+    assert emulator.stats()["total"] == 0
 
 
 def test_a_file_that_fails_indexing_is_named_with_its_reason(cli, workspace: Path, read_state, api: openai.OpenAI):
-    _add_unindexable_file(workspace)
+    logo = _add_unindexable_file(workspace, api)
     result = cli("apply", STACK, "--auto-approve")
     assert result.code == 1
-    assert re.search(r"files\.logo: indexing failed: .*not supported", result.output), result.output
+    assert re.search(rf"vector_stores\.knowledge: failed: .*{logo}: indexing failed: .*not supported",
+                     result.output, re.S), result.output
     # the branch that does not depend on the store carried on; the assistant that does was skipped
     assert "assistants.support: skipped (depends on vector_stores.knowledge, which failed)" in result.err
-    assert "1 failed, 1 skipped" in result.out
     resources = read_state()["resources"]
     assert "assistants.support" not in resources
-    store = resources["vector_stores.knowledge"]
-    assert len(store["attributes"]["files"]) == 4  # the four documents that did index are recorded
-    assert api.vector_stores.retrieve(store["id"]).file_counts.completed == 4
+    assert api.vector_stores.retrieve(resources["vector_stores.knowledge"]["id"]).file_counts.completed == 4
 
 
 def test_a_held_lock_stops_a_second_apply(cli, workspace: Path, read_state):
