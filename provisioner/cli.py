@@ -22,6 +22,7 @@ from provisioner.api.base import Api
 from provisioner.applier import Applier, ensure_current
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import Stack
+from provisioner.config.yaml_source import ParseLimits
 from provisioner.connection import connect
 from provisioner.drift import TAGGED_KINDS, detect, refreshed
 from provisioner.errors import ProvisionerError, StackError
@@ -36,6 +37,7 @@ from provisioner.schema import schema_json
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
 from provisioner.state.manager import StateManager
+from provisioner.trust import DEFAULT_KEY_ENV, ENDPOINTS_ENV, KEY_ENVS_ENV, Trust, endpoint_refusals
 
 
 class ExitCode(IntEnum):
@@ -68,7 +70,55 @@ def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
                        interactive=sys.stderr.isatty() and not _is_ci())
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    ctx.meta.setdefault("trust", {})[param.name] = value
+
+
+def _parse_limits(pairs: tuple[str, ...]) -> ParseLimits:
+    values = {}
+    for pair in pairs:
+        name, sep, number = pair.partition("=")
+        if name not in ParseLimits.names() or not sep or not number.strip().isdigit():
+            raise click.UsageError(f"--parse-limit takes NAME=N with NAME one of {', '.join(ParseLimits.names())},"
+                                   f" not {pair!r}")
+        values[name] = int(number)
+    return ParseLimits(**values)
+
+
+def _trust() -> Trust:
+    """The operator's settings from this command's flags (see provisioner.trust)."""
+    given = click.get_current_context().meta.get("trust", {})
+    return Trust(allow_paths=tuple(given.get("allow_paths") or ()),
+                 trust_stack_paths=bool(given.get("trust_stack_paths")),
+                 endpoints=tuple(given.get("allow_endpoints") or ()),
+                 key_envs=tuple(given.get("allow_key_envs") or ()),
+                 limits=_parse_limits(tuple(given.get("parse_limits") or ())))
+
+
+def trust_options(fn):
+    """What the operator, not the stack, allows; each also read from the environment for pipelines."""
+    fn = click.option("--parse-limit", "parse_limits", multiple=True, metavar="NAME=N", expose_value=False,
+                      callback=_remember, help="Raise a limit on stack, schema and variables files: "
+                      + ", ".join(f"{n} (default {getattr(ParseLimits(), n):,})" for n in ParseLimits.names())
+                      + ".")(fn)
+    fn = click.option("--allow-key-env", "allow_key_envs", multiple=True, metavar="NAME", expose_value=False,
+                      callback=_remember, help="Let the provider send this variable's value as its API key (besides"
+                      f" {DEFAULT_KEY_ENV}; also ${KEY_ENVS_ENV}, space-separated).")(fn)
+    fn = click.option("--allow-endpoint", "allow_endpoints", multiple=True, metavar="URL", expose_value=False,
+                      callback=_remember, help="Let the provider send the API key to this base_url (OpenAI and loopback"
+                      f" need nothing; also ${ENDPOINTS_ENV}, space-separated).")(fn)
+    fn = click.option("--trust-stack-paths", is_flag=True, expose_value=False, callback=_remember,
+                      envvar="PROVISIONER_TRUST_STACK_PATHS",
+                      help="Honour the stack's own allow_paths: (never on untrusted stacks, e.g. pull requests).")(fn)
+    fn = click.option("--allow-path", "allow_paths", multiple=True, metavar="DIR", expose_value=False,
+                      callback=_remember, envvar="PROVISIONER_ALLOW_PATHS",
+                      type=click.Path(file_okay=False, path_type=Path),
+                      help="Let the stack read files in this folder too (repeatable).")(fn)
+    return fn
+
+
 def stack_options(fn):
+    fn = trust_options(fn)
     fn = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
                       help="Local state file, overriding the stack's state: block"
                       " (default: state/<stack>.json).")(fn)
@@ -91,7 +141,7 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]) -> Stack:
-    return load_stack(path, _parse_vars(variables), list(var_files))
+    return load_stack(path, _parse_vars(variables), list(var_files), _trust())
 
 
 def _provider(stack: Stack) -> dict[str, Any]:
@@ -203,6 +253,9 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
             saved = Plan.from_json(path.read_text())
         except ValueError as exc:
             raise ProvisionerError(f"{path} is not a plan this provisioner can read: {exc}") from None
+        refusals = endpoint_refusals(saved.provider, _trust())
+        if refusals:
+            raise ProvisionerError(f"{path}: {refusals[0].message}", hint=refusals[0].hint)
         location = of_saved_plan(saved.state_location, saved.state_path, state_path)
         states = StateManager(open_backend(location), saved.stack)
         with states.lock("apply"), connect(saved.provider) as api:

@@ -1,6 +1,7 @@
 """Local files to upload: `files:` entries and the members of `file_sets:`.
 
-Owns resolving paths and globs against the directory of the stack file that declares them,
+Owns resolving paths and globs against the directory of the stack file that declares them
+(never walking or matching outside the allowed folders of `confine.py`),
 reading and hashing content, and naming set members. A set member's address key is its path
 relative to the stack root with forward slashes (`file_sets.docs["guide/intro.md"]`); it is
 uploaded under its basename (`intro.md`), as a user would name the file. Globs follow Python's
@@ -9,6 +10,7 @@ It must not call the API.
 """
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
 import os
@@ -16,6 +18,7 @@ import stat
 from pathlib import Path
 
 from provisioner.addresses import address
+from provisioner.config.confine import HINT, Confinement
 from provisioner.config.spec import FilePurpose, FileSetSpec, LocalFile
 from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
 
@@ -59,11 +62,18 @@ def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
                      sha256=digest.hexdigest(), size=size)
 
 
-def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path,
+def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path, confinement: Confinement,
                where: SourceLocation | None, diags: DiagnosticCollector) -> list[LocalFile]:
-    """The set's members in path order: include matches minus exclude matches, regular files only."""
-    included = _matches(spec.include, base)
-    excluded = _matches(spec.exclude, base)
+    """The set's members in path order: include matches minus exclude matches, regular files only.
+
+    Only what lies inside the allowed folders is walked or matched: a pattern that starts outside,
+    a symlinked file or folder leading outside, is an error, reported before anything is read.
+    """
+    matcher = _Matcher(base, confinement, where, diags)
+    included = matcher.matches(spec.include, report=True)
+    excluded = matcher.matches(spec.exclude, report=False)
+    if matcher.refused:
+        return []
     paths = sorted({p for p in included - excluded if p.is_file()}, key=lambda p: _key(p, root))
     if not paths:
         patterns = ", ".join(spec.include)
@@ -85,12 +95,134 @@ def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path,
     return members
 
 
-def _matches(patterns: list[str], base: Path) -> set[Path]:
-    found: set[Path] = set()
-    for pattern in patterns:
-        for match in glob.glob(pattern, root_dir=base, recursive=True):
-            found.add(Path(os.path.normpath(base / match)))
-    return found
+class _Matcher:
+    """Python glob's rules (`**` any depth, `*` and `**` skip dot-files unless the pattern names the
+    dot), on a walk that never leaves the allowed folders and visits each folder once (symlink loops)."""
+
+    def __init__(self, base: Path, confinement: Confinement, where: SourceLocation | None,
+                 diags: DiagnosticCollector):
+        self.base = base
+        self.confinement = confinement
+        self.where = where
+        self.diags = diags
+        self.walks: dict[tuple[str, bool], tuple[list[tuple[tuple[str, ...], str]], list[tuple[tuple[str, ...], str]]]] = {}
+        self.refused = False
+
+    def _refuse(self, message: str, report: bool, hint: str = HINT) -> None:
+        self.refused = True
+        if report:
+            self.diags.add(message, self.where, hint=hint)
+
+    def matches(self, patterns: list[str], report: bool) -> set[Path]:
+        found: set[Path] = set()
+        for pattern in patterns:
+            parts = [p for p in pattern.split("/") if p not in ("", ".")]
+            literal: list[str] = []
+            while parts and not glob.has_magic(parts[0]):
+                literal.append(parts.pop(0))
+            start = Path(os.path.normpath(Path(pattern[:1] if pattern.startswith("/") else self.base, *literal)))
+            if ".." in parts:
+                self._refuse(f'pattern "{pattern}" climbs with ".." after a wildcard: a pattern must stay inside'
+                             " the folder it names", True, hint="name the folder before the wildcards")
+                continue
+            try:
+                real = self.confinement.outside(start)
+            except (OSError, ValueError) as exc:
+                self._refuse(f'pattern "{pattern}" cannot be used: {getattr(exc, "strerror", None) or exc}', report)
+                continue
+            if real is not None:
+                leads = "" if str(start) == real else f" (it leads to {real})"
+                self._refuse(f'pattern "{pattern}" reaches {display_path(start)}{leads}, outside the stack\'s folder'
+                             f" {display_path(self.confinement.root)}: a stack may only read files inside its folder",
+                             report)
+                continue
+            if not parts:
+                if os.path.lexists(start):
+                    found.add(start)
+                continue
+            files, links_out = self._walk(start, any(p.startswith(".") for p in parts))
+            for rel, target in links_out:
+                if _match(parts, rel, prefix=True):
+                    self._refuse(f'pattern "{pattern}" reaches the symlinked folder {display_path(start.joinpath(*rel))},'
+                                 f" which leads to {target}, outside the stack's folder"
+                                 f" {display_path(self.confinement.root)}", report)
+            for rel, target in files:
+                if not _match(parts, rel):
+                    continue
+                path = start.joinpath(*rel)
+                if not self.confinement.contains(target):
+                    self._refuse(f'pattern "{pattern}" matches the symlink {display_path(path)}, which leads to'
+                                 f" {target}, outside the stack's folder {display_path(self.confinement.root)}", report)
+                    continue
+                found.add(path)
+        return found
+
+    def _walk(self, start: Path, hidden: bool):
+        """Every file under `start` as (relative parts, real path), and symlinked folders leading outside."""
+        cached = self.walks.get((str(start), hidden))
+        if cached is not None:
+            return cached
+        files: list[tuple[tuple[str, ...], str]] = []
+        links_out: list[tuple[tuple[str, ...], str]] = []
+        start_real = os.path.realpath(start)
+        seen = {start_real}
+        pending = [((), str(start), start_real)]
+        while pending:
+            rel, folder, folder_real = pending.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                parts = rel + (entry.name,)
+                try:
+                    is_dir = entry.is_dir()
+                    is_link = entry.is_symlink()
+                except OSError:
+                    continue
+                real = os.path.realpath(entry.path) if is_link else os.path.join(folder_real, entry.name)
+                if not is_dir:
+                    files.append((parts, real))
+                elif entry.name.startswith(".") and not hidden:
+                    continue
+                elif not self.confinement.contains(real):
+                    links_out.append((parts, real))
+                elif real not in seen:
+                    seen.add(real)
+                    pending.append((parts, entry.path, real))
+        self.walks[(str(start), hidden)] = files, links_out
+        return files, links_out
+
+
+def _match(pattern: list[str], names: tuple[str, ...], prefix: bool = False) -> bool:
+    """Whether path components `names` match `pattern`'s; with `prefix`, whether something below them could."""
+    states = _closure(pattern, {0})
+    for name in names:
+        hidden = name.startswith(".")
+        following = set()
+        for i in states:
+            if i == len(pattern):
+                continue
+            part = pattern[i]
+            if part == "**":
+                if not hidden:
+                    following.add(i)
+            elif fnmatch.fnmatchcase(name, part) and (not hidden or part.startswith(".")):
+                following.add(i + 1)
+        states = _closure(pattern, following)
+        if not states:
+            return False
+    return any(i < len(pattern) for i in states) if prefix else len(pattern) in states
+
+
+def _closure(pattern: list[str], states: set[int]) -> set[int]:
+    # `**` also matches no folder at all
+    result = set(states)
+    for i in sorted(states):
+        while i < len(pattern) and pattern[i] == "**":
+            i += 1
+            result.add(i)
+    return result
 
 
 def _key(path: Path, root: Path) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.config.suggest import did_you_mean
-from provisioner.config.yaml_source import Path_, SourceMap, parse_file
+from provisioner.config.yaml_source import ParseLimits, Path_, SourceMap, parse_file
 from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
 
 # `$${` is an escaped literal `${`; anything else starting with `${` must close with `}`
@@ -35,11 +35,12 @@ def resolve_variables(
     variables: Mapping[str, str] | None,
     var_files: list[Path] | None,
     diags: DiagnosticCollector,
+    limits: ParseLimits = ParseLimits(),
 ) -> dict[str, Any]:
     """The value of every declared variable; unknown or missing ones are reported."""
     values = {name: d.default for name, d in declared.items() if d.default is not None}
     for var_file in var_files or []:
-        parsed = parse_file(var_file, diags)
+        parsed = parse_file(var_file, diags, limits)
         if parsed is None:
             continue
         data, smap = parsed

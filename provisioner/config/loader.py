@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from provisioner.addresses import address
 from provisioner.config import filesets
+from provisioner.config.confine import Confinement
 from provisioner.config.interpolate import Declared, Interpolator, resolve_variables
 from provisioner.config.references import References
 from provisioner.config.schemas import EMPTY_PARAMETERS, check_schema
@@ -27,6 +28,7 @@ from provisioner.config.spec import (
 from provisioner.config.validation import Validator, dotted
 from provisioner.config.yaml_source import Path_, SourceMap, parse_file
 from provisioner.errors import Diagnostic, DiagnosticCollector, SourceLocation, StackError, display_path
+from provisioner.trust import Trust, endpoint_refusals
 
 
 GROUPS: dict[str, type[BaseModel]] = {
@@ -39,6 +41,9 @@ GROUPS: dict[str, type[BaseModel]] = {
 }
 STACK_SUFFIXES = (".yaml", ".yml")
 SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
+# what file_search can index (OpenAI's file search guide, "Supported files"); the API refuses others
+FILE_SEARCH_EXTENSIONS = frozenset(
+    ".c .cpp .cs .css .doc .docx .go .html .java .js .json .md .pdf .php .pptx .py .rb .sh .tex .ts .txt".split())
 # what an OpenAI secret key looks like (sk-..., sk-proj-..., sk-svcacct-...)
 _SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
 # what a database connection string looks like: a URL or key=value pairs, either may hold a password
@@ -61,20 +66,23 @@ def _position(d: Diagnostic) -> tuple[bool, str, int, int]:
 
 
 def load_stack(path: Path, variables: dict[str, str] | None = None,
-               var_files: list[Path] | None = None) -> Stack:
+               var_files: list[Path] | None = None, trust: Trust | None = None) -> Stack:
     """Load the stack file, or the directory of stack files, at `path`.
 
     A directory means its own *.yaml and *.yml files (not subdirectories), merged in name order;
     var files given in `var_files` are never read as stack files. `variables` (from --var) win
     over `var_files` (from --var-file, later files winning), which win over the defaults declared
-    under `variables:`. Raises StackError with every problem found, in file order.
+    under `variables:`. `trust` holds what the operator allows (see provisioner.trust): every path
+    the stack reads must resolve inside the stack's folder or a folder it allows. Raises
+    StackError with every problem found, in file order.
     """
-    return _Loader(_SortedDiagnostics()).load(Path(path), variables, var_files, os.environ)
+    return _Loader(_SortedDiagnostics(), trust or Trust()).load(Path(path), variables, var_files, os.environ)
 
 
 class _Loader:
-    def __init__(self, diags: _SortedDiagnostics):
+    def __init__(self, diags: _SortedDiagnostics, trust: Trust):
         self.diags = diags
+        self.trust = trust
         self.smap = SourceMap()
         self.validate = Validator(StackFile, self.smap, diags)
         self.origin: dict[Path_, Path] = {}  # (group, name) or (key,) -> the stack file declaring it
@@ -87,6 +95,11 @@ class _Loader:
         if not sources:
             raise StackError([Diagnostic(f"{display_path(path)} holds only variables files, no stack file")])
         root = path if path.is_dir() else path.parent
+        # the stack's own allow_paths: are not known yet: a stack file itself may not lead elsewhere
+        self.confinement = Confinement(root, self.trust.allow_paths)
+        if not all([self.confinement.check(s, "stack file", SourceLocation(display_path(s)), self.diags)
+                    for s in sources]):
+            self.diags.raise_if_any()
         data, unreadable = self._merge(sources)
         if unreadable:  # without a file's resources, every reference to them would be a false error
             self.diags.raise_if_any()
@@ -97,9 +110,14 @@ class _Loader:
         self._reject_conninfo(data, env)
         top = self.validate(StackFile, {k: v for k, v in data.items() if k not in GROUPS}, ())
         specs = {group: self._entries(group, data.get(group, {})) for group in GROUPS if group != "variables"}
+        if top and top.allow_paths and self.trust.trust_stack_paths:
+            base = self.origin[("allow_paths",)].parent
+            self.confinement = Confinement(root, [*self.trust.allow_paths,
+                                                  *(_resolve(base, p) for p in top.allow_paths)])
 
         local_files = self._files(specs["files"])
         file_sets = self._file_sets(specs["file_sets"], root, local_files)
+        self._check_indexable(specs["vector_stores"], local_files, file_sets)
         functions = self._functions(specs["functions"])
         default_target = (top.defaults if top else Defaults()).assistant_target
         assistants = self._assistants(specs["assistants"], default_target)
@@ -146,11 +164,12 @@ class _Loader:
         merged: dict[str, Any] = {}
         unreadable = False
         for source in sources:
-            parsed = parse_file(source, self.diags)
+            parsed = parse_file(source, self.diags, self.trust.limits)
             if parsed is None:
                 unreadable = True
                 continue
             data, smap = parsed
+            branches = _branches(smap)
             if not isinstance(data, dict):
                 self.diags.add("a stack file must be a map of sections (stack:, files:, assistants:, ...)",
                                smap.value(()))
@@ -158,7 +177,7 @@ class _Loader:
             for key, value in data.items():
                 if key in GROUPS:
                     if isinstance(value, dict):
-                        self._merge_group(key, value, merged.setdefault(key, {}), smap, source)
+                        self._merge_group(key, value, merged.setdefault(key, {}), smap, branches, source)
                     elif value is not None:  # None: an empty section, as left by commenting out its entries
                         self.diags.add(f"{key}: must be a map of name: settings", smap.value((key,)))
                 elif key in merged:
@@ -166,7 +185,7 @@ class _Loader:
                 else:
                     merged[key] = value
                     self.origin[(key,)] = source
-                    self.smap.update(_branch(smap, (key,)))
+                    self.smap.update(branches.get((key,), SourceMap()))
         if "stack" not in merged and not unreadable:  # an unreadable file may hold the name
             self.diags.add("no `stack:` name is declared", SourceLocation(display_path(sources[0])),
                            hint="add `stack: my-stack` to one of the stack files")
@@ -174,7 +193,7 @@ class _Loader:
         return merged, unreadable
 
     def _merge_group(self, group: str, entries: dict[str, Any], into: dict[str, Any], smap: SourceMap,
-                     source: Path) -> None:
+                     branches: dict[Path_, SourceMap], source: Path) -> None:
         self.smap.keys.setdefault((group,), smap.keys[(group,)])
         self.smap.values.setdefault((group,), smap.values[(group,)])
         for name, value in entries.items():
@@ -183,7 +202,7 @@ class _Loader:
                 continue
             into[name] = value
             self.origin[(group, name)] = source
-            self.smap.update(_branch(smap, (group, name)))
+            self.smap.update(branches.get((group, name), SourceMap()))
 
     def _duplicate(self, what: str, path: Path_, smap: SourceMap) -> None:
         first = self.smap.key(path)
@@ -207,7 +226,7 @@ class _Loader:
             spec = self.validate(Variable, raw, ("variables", name))
             if spec is not None:
                 declared[name] = Declared(spec.default, self.smap.key(("variables", name)))
-        values = resolve_variables(declared, variables, var_files, self.diags)
+        values = resolve_variables(declared, variables, var_files, self.diags, self.trust.limits)
         interpolate = Interpolator(values, declared, env, secret_env, self.diags)
         result = {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
                   for key, value in data.items()}
@@ -280,6 +299,11 @@ class _Loader:
         if provider.data is not None and provider.kind != "emulator":
             self.diags.add(f'provider.data only applies to kind "emulator", not "{provider.kind}"',
                            self.smap.key(("provider", "data")))
+        for refusal in endpoint_refusals(provider.model_dump(), self.trust):
+            self.diags.add(refusal.message, self.smap.value(("provider", refusal.field)), hint=refusal.hint)
+        if provider.data is not None:
+            self.confinement.check(_resolve(self.origin[("provider",)].parent, provider.data), "provider.data",
+                                   self.smap.value(("provider", "data")), self.diags)
 
     def _check_state(self, top: StackFile) -> None:
         state, where = top.state, ("state",)
@@ -293,6 +317,9 @@ class _Loader:
             if getattr(state, key) is not None and state.backend != backend:
                 self.diags.add(f'state.{key} only applies to backend "{backend}", not "{state.backend}"',
                                self.smap.key(where + (key,)))
+        if state.path is not None:  # a state file is written too: never outside the stack's folders
+            self.confinement.check(_resolve(self.origin[("state",)].parent, state.path), "state.path",
+                                   self.smap.value(where + ("path",)), self.diags)
 
     def _state(self, top: StackFile) -> StateSpec:
         state = top.state
@@ -318,8 +345,10 @@ class _Loader:
         result = {}
         for name, spec in files.items():
             path = _resolve(self._base("files", name), spec.path)
-            local = filesets.local_file(address("files", name), path, path.name, spec.purpose,
-                                        self.smap.value(("files", name, "path")), self.diags)
+            where = self.smap.value(("files", name, "path"))
+            if not self.confinement.check(path, f"files.{name}.path", where, self.diags):
+                continue
+            local = filesets.local_file(address("files", name), path, path.name, spec.purpose, where, self.diags)
             if local:
                 result[local.address] = local
         return result
@@ -328,12 +357,29 @@ class _Loader:
                    ) -> dict[str, list[str]]:
         members_by_set = {}
         for name, spec in sets.items():
-            members = filesets.expand_set(name, spec, self._base("file_sets", name), root,
+            members = filesets.expand_set(name, spec, self._base("file_sets", name), root, self.confinement,
                                           self.smap.value(("file_sets", name, "include")), self.diags)
             for member in members:
                 local_files[member.address] = member
             members_by_set[name] = [m.address for m in members]
         return members_by_set
+
+    def _check_indexable(self, stores: dict[str, VectorStoreSpec], local_files: dict[str, LocalFile],
+                         file_sets: dict[str, list[str]]) -> None:
+        """The API refuses (400 unsupported_file) to attach a file file_search cannot index: say so now."""
+        for name, vs in stores.items():
+            for group, key in (("files", "file"), ("file_sets", "file_set")):
+                for i, entry in enumerate(getattr(vs, group)):
+                    ref = entry if isinstance(entry, str) else getattr(entry, key)
+                    members = ([address("files", ref)] if group == "files" else file_sets.get(ref, []))
+                    for member in filter(None, map(local_files.get, members)):
+                        if Path(member.filename).suffix.lower() not in FILE_SEARCH_EXTENSIONS:
+                            self.diags.add(
+                                f"{member.address} ({display_path(member.path)}) cannot go in vector_stores.{name}:"
+                                " file_search indexes only " + " ".join(sorted(FILE_SEARCH_EXTENSIONS)) + " files",
+                                self.smap.value(("vector_stores", name, group, i)),
+                                hint="leave it out of the store (a file set's exclude:, e.g. \"**/*.png\");"
+                                     " code_interpreter takes any file")
 
     # ---- functions and schemas -------------------------------------------------------------
 
@@ -374,11 +420,9 @@ class _Loader:
         if file.suffix not in SCHEMA_SUFFIXES:
             self.diags.add(f"{dotted(path)} must be a .json, .yaml or .yml file: {relative}", where)
             return None
-        if not file.is_file():
-            self.diags.add(f"file not found: {display_path(file)}", where,
-                           hint="paths are relative to the stack file that names them")
+        if not self._readable(file, path):
             return None
-        parsed = parse_file(file, self.diags)
+        parsed = parse_file(file, self.diags, self.trust.limits)
         if parsed is None:
             return None
         schema, fsmap = parsed
@@ -416,18 +460,32 @@ class _Loader:
             self.diags.add(f"instructions read from {file} are too long: {len(text)} characters, "
                            f"at most {limit}", self.smap.value(path))
 
+    def _readable(self, file: Path, path: Path_) -> bool:
+        """Whether the file a setting names may be read, and is there; reported at the setting if not."""
+        where = self.smap.value(path)
+        if not self.confinement.check(file, dotted(path[-1:]), where, self.diags):
+            return False
+        try:
+            if file.is_file():
+                return True
+            self.diags.add(f"file not found: {display_path(file)}", where,
+                           hint="paths are relative to the stack file that names them")
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+            self.diags.add(f"cannot read {display_path(file)}: {getattr(exc, 'strerror', None) or exc}", where)
+        return False
+
     def _read_text(self, relative: str, base: Path, path: Path_) -> str | None:
         file = _resolve(base, relative)
         where = self.smap.value(path)
-        if not file.is_file():
-            self.diags.add(f"file not found: {display_path(file)}", where,
-                           hint="paths are relative to the stack file that names them")
+        if not self._readable(file, path):
             return None
         try:
             return file.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             self.diags.add(f"{display_path(file)} is not UTF-8 text", where)
-            return None
+        except OSError as exc:
+            self.diags.add(f"cannot read {display_path(file)}: {exc.strerror or exc}", where)
+        return None
 
     def _response_format(self, rf: ResponseFormat, name: str, path: Path_) -> ResponseFormat:
         js = rf.json_schema
@@ -459,11 +517,16 @@ def _resolve(base: Path, relative: str) -> Path:
     return Path(os.path.normpath(base / relative))
 
 
-def _branch(smap: SourceMap, prefix: Path_) -> SourceMap:
-    """The part of a file's source map under `prefix`, so a skipped duplicate leaves no marks."""
-    n = len(prefix)
-    return SourceMap({p: loc for p, loc in smap.keys.items() if p[:n] == prefix},
-                     {p: loc for p, loc in smap.values.items() if p[:n] == prefix})
+def _branches(smap: SourceMap) -> dict[Path_, SourceMap]:
+    """A file's source map split by entry (`(group, name)` in resource maps, `(key,)` elsewhere),
+    so a skipped duplicate leaves no marks; in one pass, since a stack may declare thousands."""
+    branches: dict[Path_, SourceMap] = {}
+    for marks, pick in ((smap.keys, lambda b: b.keys), (smap.values, lambda b: b.values)):
+        for p, loc in marks.items():
+            prefix = p[:2] if p[:1] and p[0] in GROUPS else p[:1]
+            if prefix:
+                pick(branches.setdefault(prefix, SourceMap()))[p] = loc
+    return branches
 
 
 def _strings(data: Any, path: Path_ = ()):

@@ -177,6 +177,8 @@ class StackFile(Spec):
     """The top level of one stack file (a directory of files merges into one of these)."""
 
     stack: str = Field(pattern=NAME_PATTERN)
+    # more folders this stack reads, relative to the file; honoured only with --trust-stack-paths
+    allow_paths: list[str] = []
     provider: Provider = Provider()
     state: StateSpec = StateSpec()
     variables: dict[str, Variable] = {}

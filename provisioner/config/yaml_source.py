@@ -1,13 +1,17 @@
-"""YAML (and JSON) documents parsed with their line marks.
+"""YAML (and JSON) documents parsed with their line marks, within limits.
 
 Owns turning a file into plain Python data plus a `SourceMap` that knows where every key and
-value came from, so later stages can point at `file:line:col`. It must not interpret the data:
-no schema, no interpolation, no merging rules beyond "which path came from where".
+value came from, so later stages can point at `file:line:col`; and the parse limits (size,
+nesting depth, values, alias expansion) that keep an untrusted file from taking the machine's
+memory or time. Data is built in one pass over libyaml's events with an explicit stack: no
+recursion, so no depth can exhaust Python's or C's stack, and the event stream is lazy, so a
+bomb is refused as soon as it crosses a limit. It must not interpret the data: no schema, no
+interpolation, no merging rules beyond "which path came from where".
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +20,25 @@ import yaml
 from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
 
 Path_ = tuple[str | int, ...]  # a path into the data: map keys and list indices
-# libyaml composes large schema files many times faster, with the same marks
+# libyaml parses large files many times faster, with the same marks
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+LIMIT_FLAG = "--parse-limit"
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """What one stack, schema or variables file may hold; `--parse-limit NAME=N` raises each."""
+
+    bytes: int = 10 * 1024 * 1024
+    depth: int = 100  # nested maps and lists
+    nodes: int = 500_000  # values (keys not counted), aliases expanded; bounds the memory data takes
+    aliases: int = 100_000  # values that aliases (*name) add by repeating their anchor's content
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
 
 
 @dataclass
@@ -54,55 +75,88 @@ def mark_location(file: str, mark: yaml.Mark | None) -> SourceLocation:
     return SourceLocation(file, mark.line + 1, mark.column + 1)
 
 
-def parse_file(path: Path, diags: DiagnosticCollector) -> tuple[Any, SourceMap] | None:
-    """Parse one YAML or JSON file; on a syntax error, report it with its position and return None."""
+class LimitExceeded(Exception):
+    """A file crossed one of the parse limits; carries the diagnostic to report."""
+
+    def __init__(self, message: str, location: SourceLocation, limit: str):
+        super().__init__(message)
+        self.location = location
+        self.hint = f"if the file is trusted and meant to be this large, raise the limit: {LIMIT_FLAG} {limit}=N"
+
+
+def parse_file(path: Path, diags: DiagnosticCollector,
+               limits: ParseLimits = ParseLimits()) -> tuple[Any, SourceMap] | None:
+    """Parse one YAML or JSON file; report a syntax error or a crossed limit at its position, and return None.
+
+    The size is checked before anything is read, and no more than the limit is ever read (a
+    device or a /proc file may not say its size).
+    """
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > limits.bytes:
+            raw = None
+        else:
+            with path.open("rb") as handle:
+                raw = handle.read(limits.bytes + 1)
+        if raw is None or len(raw) > limits.bytes:
+            diags.add(f"{shown} is larger than {limits.bytes:,} bytes, the limit for a stack, schema or"
+                      " variables file (bytes)", SourceLocation(shown, 1),
+                      hint=f"if the file is trusted and meant to be this large, raise the limit: {LIMIT_FLAG} bytes=N")
+            return None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         diags.add(f"cannot read {shown}: not UTF-8 text ({exc.reason} at byte {exc.start})", SourceLocation(shown))
         return None
-    except OSError as exc:
-        diags.add(f"cannot read {shown}: {exc.strerror}", SourceLocation(shown))
+    except (OSError, ValueError) as exc:
+        diags.add(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}", SourceLocation(shown))
         return None
     if path.suffix == ".json":
-        return _parse_json(text, shown, diags)
-    return parse_text(text, shown, diags)
+        return _parse_json(text, shown, diags, limits)
+    return parse_text(text, shown, diags, limits)
 
 
-def _parse_json(text: str, shown: str, diags: DiagnosticCollector) -> tuple[Any, SourceMap] | None:
-    """JSON's own reading of the data; the YAML composer only lends its marks.
+def _parse_json(text: str, shown: str, diags: DiagnosticCollector,
+                limits: ParseLimits) -> tuple[Any, SourceMap] | None:
+    """JSON's own reading of the data; the YAML parser lends its marks and enforces the limits.
 
     YAML would read `{"a": }` as a null and `1e5` as a string, so the data must come from JSON.
-    JSON that YAML cannot compose (tab indentation, for pure-Python pyyaml) keeps its data and
-    loses only the positions inside it.
+    JSON that YAML cannot read (tab indentation, for pure-Python pyyaml) keeps its data and
+    loses only the positions inside it; JSON has no aliases, and its size was checked.
     """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         diags.add(f"invalid JSON: {exc.msg}", SourceLocation(shown, exc.lineno, exc.colno))
         return None
-    marked = parse_text(text, shown, DiagnosticCollector())
-    return data, marked[1] if marked else SourceMap(values={(): SourceLocation(shown, 1, 1)})
-
-
-def parse_text(text: str, shown: str, diags: DiagnosticCollector) -> tuple[Any, SourceMap] | None:
+    except RecursionError:
+        diags.add(f"{shown} nests maps and lists more than {limits.depth} levels deep (depth)",
+                  SourceLocation(shown, 1), hint=f"{LIMIT_FLAG} depth=N raises the limit")
+        return None
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        _, smap = _Builder(shown, limits).run(text)
+    except LimitExceeded as exc:
+        diags.add(str(exc), exc.location, hint=exc.hint)
+        return None
+    except yaml.YAMLError:
+        smap = SourceMap(values={(): SourceLocation(shown, 1, 1)})
+    return data, smap
+
+
+def parse_text(text: str, shown: str, diags: DiagnosticCollector,
+               limits: ParseLimits = ParseLimits()) -> tuple[Any, SourceMap] | None:
+    builder = _Builder(shown, limits, diags)
+    try:
+        return builder.run(text)
+    except LimitExceeded as exc:
+        diags.add(str(exc), exc.location, hint=exc.hint)
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or str(exc)
         context = f" ({exc.context})" if exc.context else ""
         mark = exc.problem_mark or exc.context_mark
         diags.add(f"invalid YAML: {problem}{context}", mark_location(shown, mark), hint=_syntax_hint(text, mark))
-        return None
     except yaml.YAMLError as exc:
         diags.add(f"invalid YAML: {exc}", SourceLocation(shown))
-        return None
-    smap = SourceMap()
-    if root is None:  # an empty file is an empty document
-        return {}, smap
-    builder = _Builder(shown, smap, diags)
-    return builder.build(root, ()), smap
+    return None
 
 
 def _syntax_hint(text: str, mark: yaml.Mark | None) -> str | None:
@@ -115,45 +169,204 @@ def _syntax_hint(text: str, mark: yaml.Mark | None) -> str | None:
     return None
 
 
+_SKIP = object()  # a mapping's pending key when the value that follows must be dropped
+
+
+@dataclass
+class _Frame:
+    """A map or list being built: where it is, and what it has so far."""
+
+    value: Any  # dict or list
+    path: Path_ | None  # None: dropped (under a duplicate or invalid key), so it leaves no marks
+    location: SourceLocation
+    anchor: str | None
+    nodes_before: int
+    key: Any = None  # a mapping's key waiting for its value (None: expecting a key)
+    key_location: SourceLocation | None = None
+    merges: list[Any] = field(default_factory=list)  # `<<:` values, merged when the map ends
+    is_key: bool = False  # a map or list written where a key should be
+
+
+def _wants_key(frame: _Frame) -> bool:
+    return isinstance(frame.value, dict) and frame.key is None
+
+
 class _Builder:
-    """Walks composed nodes into Python data, recording every key's and value's mark."""
+    """Builds data from libyaml's events, recording every key's and value's mark and counting limits.
 
-    def __init__(self, shown: str, smap: SourceMap, diags: DiagnosticCollector):
+    An alias shares its anchor's data instead of copying it; its content still counts in full
+    towards `nodes` and `aliases`, since every later stage walks it as if copied. An anchor is
+    known only once its node is complete, so an anchor cannot contain itself.
+    """
+
+    def __init__(self, shown: str, limits: ParseLimits, diags: DiagnosticCollector | None = None):
         self.shown = shown
-        self.smap = smap
-        self.diags = diags
-        self.constructor = yaml.SafeLoader("")  # reused for scalar typing (int, bool, null, ...)
+        self.limits = limits
+        self.diags = diags or DiagnosticCollector()
+        self.smap = SourceMap()
+        self.loader = yaml.SafeLoader("")  # its resolver types plain scalars; its constructors build them
+        self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (data, nodes it holds)
+        self.nodes = 0
+        self.aliased = 0
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
-        self.smap.values[path] = mark_location(self.shown, node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+    def run(self, text: str) -> tuple[Any, SourceMap]:
+        stack: list[_Frame] = []
+        root: list[Any] = []
+        documents = 0
+        for event in yaml.parse(text, Loader=_LOADER):
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if stack and _wants_key(stack[-1]):
+                    self._key(stack[-1], event)
+                    continue
+                self._count(1, event)
+                self._add(stack, root, self._scalar(event), event, event.anchor, 1)
+            elif kind is yaml.AliasEvent:
+                self._alias(stack, root, event)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self._start(stack, event, {} if kind is yaml.MappingStartEvent else [])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                value = self._merged(frame) if frame.merges else frame.value
+                self._add(stack, root, value, None, frame.anchor, self.nodes - frame.nodes_before, frame)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise yaml.MarkedYAMLError(context="expected a single document in the stream",
+                                               problem="but found another document", problem_mark=event.start_mark)
+        return (root[0] if root else {}), self.smap
+
+    # ---- events ------------------------------------------------------------------------
+
+    def _start(self, stack: list[_Frame], event: yaml.Event, value: Any) -> None:
+        loc = mark_location(self.shown, event.start_mark)
+        if len(stack) >= self.limits.depth:
+            raise LimitExceeded(f"maps and lists nest more than {self.limits.depth} levels deep (depth)", loc, "depth")
+        self._count(1, event)
+        parent = stack[-1] if stack else None
+        is_key = parent is not None and _wants_key(parent)
+        path = None if is_key else self._child_path(parent)
+        if path is not None:
+            self.smap.values[path] = loc
+        stack.append(_Frame(value, path, loc, event.anchor, self.nodes, is_key=is_key))
+
+    def _key(self, frame: _Frame, event: yaml.ScalarEvent) -> None:
+        loc = mark_location(self.shown, event.start_mark)
+        # the raw text, so that keys like `on:` or `1:` stay the names the user wrote
+        key = event.value
+        frame.key_location = loc
+        if key == "<<" and event.implicit[0]:
+            frame.key = ("<<",)  # a merge key: its value is merged when the map ends
+        elif key in frame.value:
+            if frame.path is not None:
+                first = self.smap.keys[frame.path + (key,)]
+                self.diags.add(f'duplicate key "{key}" (first defined at line {first.line})', loc,
+                               hint="remove one of them; YAML would silently keep only the last")
+            frame.key = _SKIP
+        else:
+            frame.key = key
+            if frame.path is not None:
+                self.smap.keys[frame.path + (key,)] = loc
+        if event.anchor:
+            self.anchors[event.anchor] = (key, 1)
+
+    def _alias(self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent) -> None:
+        loc = mark_location(self.shown, event.start_mark)
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            raise yaml.MarkedYAMLError(
+                problem=f'alias "*{event.anchor}" refers to no complete anchor "&{event.anchor}" before it'
+                        " (an anchor cannot refer to itself)", problem_mark=event.start_mark)
+        value, size = found
+        self.aliased += size
+        if self.aliased > self.limits.aliases:
+            raise LimitExceeded(f"aliases expand to more than {self.limits.aliases:,} values (aliases)", loc, "aliases")
+        self._count(size, event)
+        parent = stack[-1] if stack else None
+        if parent is not None and _wants_key(parent):
+            self.diags.add("a key must be a plain name, not an alias", loc)
+            parent.key = _SKIP
+            return
+        self._add(stack, root, value, event, None, size)
+
+    def _add(self, stack: list[_Frame], root: list[Any], value: Any, event: yaml.Event | None,
+             anchor: str | None, size: int, done: _Frame | None = None) -> None:
+        """Put a complete value in its parent; `done` is the frame it was built in, if a map or list."""
+        if anchor:
+            self.anchors[anchor] = (value, size)
+        if not stack:
+            root.append(value)
+            return
+        parent = stack[-1]
+        if done is not None and done.is_key:
+            self.diags.add("a key must be a plain name, not a list or a map", done.location)
+            parent.key = _SKIP
+            return
+        if done is None:
+            path = self._child_path(parent)
+            if path is not None:
+                self.smap.values[path] = mark_location(self.shown, event.start_mark)
+        if isinstance(parent.value, list):
+            parent.value.append(value)
+        elif parent.key == ("<<",):
+            parent.merges.append((value, parent.key_location))
+            parent.key = None
+        else:
+            if parent.key is not _SKIP:
+                parent.value[parent.key] = value
+            parent.key = None
+
+    def _child_path(self, parent: _Frame | None) -> Path_ | None:
+        if parent is None:
+            return ()
+        if parent.path is None or parent.is_key:
+            return None
+        if isinstance(parent.value, list):
+            return parent.path + (len(parent.value),)
+        if parent.key is _SKIP or parent.key == ("<<",):
+            return None
+        return parent.path + (parent.key,)
+
+    # ---- values ------------------------------------------------------------------------
+
+    def _count(self, size: int, event: yaml.Event) -> None:
+        self.nodes += size
+        if self.nodes > self.limits.nodes:
+            raise LimitExceeded(f"the file holds more than {self.limits.nodes:,} values, aliases expanded (nodes)",
+                                mark_location(self.shown, event.start_mark), "nodes")
+
+    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag, value = event.tag, event.value
+        if tag is None or tag == "!":
+            # most text starts with a character no implicit type (bool, int, null, ...) can start with
+            if event.implicit[0] and value and value[0] not in self.loader.yaml_implicit_resolvers:
+                return value
+            tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+        if tag == _STR:
+            return value
+        if tag == _INT and value.isdigit():
+            return int(value)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        constructors = self.loader.yaml_constructors
         try:
-            return self.constructor.construct_object(node, deep=True)
+            return (constructors.get(tag) or constructors[None])(self.loader, node)
         except yaml.YAMLError as exc:
-            self.diags.add(f"invalid value: {getattr(exc, 'problem', exc)}", self.smap.values[path])
+            self.diags.add(f"invalid value: {getattr(exc, 'problem', exc)}", mark_location(self.shown, event.start_mark))
             return None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
-        try:
-            self.constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
-        except yaml.YAMLError as exc:
-            self.diags.add(f"invalid merge key: {getattr(exc, 'problem', exc)}", self.smap.values[path])
+    def _merged(self, frame: _Frame) -> dict[str, Any]:
+        """`<<: *anchor` (or a list of them): keys written in the map win, then earlier merges over later."""
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key_loc = mark_location(self.shown, key_node.start_mark)
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.diags.add("a key must be a plain name, not a list or a map", key_loc)
+        for value, loc in frame.merges:
+            sources = value if isinstance(value, list) else [value]
+            if not all(isinstance(s, dict) for s in sources):
+                self.diags.add("invalid merge key: `<<:` takes a map, or a list of maps, to merge", loc)
                 continue
-            # the raw text, so that keys like `on:` or `1:` stay the names the user wrote
-            key = key_node.value
-            if key in result:
-                first = self.smap.keys[path + (key,)]
-                self.diags.add(f'duplicate key "{key}" (first defined at line {first.line})', key_loc,
-                               hint="remove one of them; YAML would silently keep only the last")
-                continue
-            self.smap.keys[path + (key,)] = key_loc
-            result[key] = self.build(value_node, path + (key,))
+            for source in sources:
+                for key, item in source.items():
+                    if key not in result and key not in frame.value:
+                        result[key] = item
+                        if frame.path is not None:
+                            self.smap.keys.setdefault(frame.path + (key,), loc)
+        result.update(frame.value)
         return result

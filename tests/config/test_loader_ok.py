@@ -9,6 +9,7 @@ import pytest
 
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import ResponseFormat
+from provisioner.trust import Trust
 
 GOOD = """
 stack: demo
@@ -246,7 +247,22 @@ def test_paths_are_relative_to_the_declaring_file(tree):
         """,
         "shared/policy.md": "p",
     })
-    stack = load_stack(root / "stack" / "main.yaml")
+    stack = load_stack(root / "stack" / "main.yaml", trust=Trust(allow_paths=(root / "shared",)))
+    assert stack.local_files["files.policy"].path == root / "shared" / "policy.md"
+
+
+def test_a_stack_s_own_allow_paths_count_only_when_the_operator_trusts_them(tree, errors):
+    root = tree({
+        "stack/main.yaml": """
+            stack: s
+            allow_paths: [../shared]
+            files:
+              policy: {path: ../shared/policy.md}
+        """,
+        "shared/policy.md": "p",
+    })
+    assert "stack/main.yaml:4:18: files.policy.path" in errors(root / "stack" / "main.yaml")
+    stack = load_stack(root / "stack" / "main.yaml", trust=Trust(trust_stack_paths=True))
     assert stack.local_files["files.policy"].path == root / "shared" / "policy.md"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from provisioner.config.loader import load_stack
+from provisioner.trust import Trust
 
 ERRORS = [
     (
@@ -97,7 +98,8 @@ def test_without_a_state_block_the_state_is_local_by_default(tree):
 
 def test_a_local_path_is_relative_to_the_stack_file(tree):
     root = tree({"infra/stack.yaml": "stack: s\nstate: {path: ../shared/s.json}\n"})
-    assert load_stack(root / "infra" / "stack.yaml").state.path == str(root / "shared" / "s.json")
+    trust = Trust(allow_paths=(root / "shared",))
+    assert load_stack(root / "infra" / "stack.yaml", trust=trust).state.path == str(root / "shared" / "s.json")
 
 
 def test_a_postgres_block_is_passed_through_with_variables(tree):

@@ -29,6 +29,18 @@ def _add_unindexable_file(workspace: Path) -> None:
     stack_file.write_text(text)
 
 
+def test_a_local_file_that_cannot_be_indexed_is_refused_before_any_call(cli, workspace: Path, emulator):
+    (workspace / STACK / "data" / "logo.bin").write_bytes(b"\x89PNG not really an image")
+    stack_file = workspace / STACK / "stack.yaml"
+    text = stack_file.read_text().replace("files:\n  pricing:\n", "files:\n  logo:\n    path: data/logo.bin\n  pricing:\n")
+    stack_file.write_text(text.replace("    file_sets:\n      - file_set: docs\n",
+                                       "    files: [logo]\n    file_sets:\n      - file_set: docs\n"))
+    emulator.reset_stats()
+    result = cli("apply", STACK, "--auto-approve")
+    assert result.code == 1 and "files.logo (stacks/support-bot/data/logo.bin) cannot go in vector_stores" in result.err
+    assert emulator.stats()["total"] == 0
+
+
 def test_a_file_that_fails_indexing_is_named_with_its_reason(cli, workspace: Path, read_state, api: openai.OpenAI):
     _add_unindexable_file(workspace)
     result = cli("apply", STACK, "--auto-approve")
@@ -61,7 +73,8 @@ def test_the_api_key_never_reaches_state_plan_or_output(cli, workspace: Path, em
     stack_file.write_text(stack_file.read_text().replace(
         "provider:\n  kind: emulator\n",
         f"provider:\n  kind: compatible\n  base_url: {emulator.base_url}\n  api_key_env: SUPPORT_BOT_KEY\n"))
-    outputs = [cli("plan", STACK, "--out", "p.json", "--json"), cli("apply", "p.json", "--json")]
+    allow = ("--allow-key-env", "SUPPORT_BOT_KEY")  # the operator lets the stack send this variable
+    outputs = [cli("plan", STACK, *allow, "--out", "p.json", "--json"), cli("apply", "p.json", *allow, "--json")]
     assert all(r.code == 0 for r in outputs), [r.output for r in outputs]
     written = [p.read_text() for p in (workspace / "state").iterdir()] + [(workspace / "p.json").read_text()]
     assert all(key not in text for text in written + [r.output for r in outputs])
