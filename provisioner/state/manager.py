@@ -30,7 +30,7 @@ class StateManager:
         return self.backend.lock(who)
 
     def force_unlock(self, lock_id: str) -> None:
-        """Release a lock left by a run that is gone (`provisioner force-unlock <id>`)."""
+        """Release a lock left by a run that is gone (`provisioner force-unlock PATH LOCK_ID`)."""
         self.backend.force_unlock(lock_id)
 
     def load(self) -> State:
