@@ -6,8 +6,10 @@ Tracebacks only with --debug. It holds no logic of its own beyond wiring.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
+import shlex
 import sys
 import traceback
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from provisioner.config.spec import Stack
 from provisioner.config.yaml_source import ParseLimits
 from provisioner.connection import connect
 from provisioner.drift import TAGGED_KINDS, detect, refreshed
-from provisioner.errors import ProvisionerError, StackError
+from provisioner.errors import ProvisionerError, StackError, StateLockedError
 from provisioner.importer import import_resource
 from provisioner.observe import Observed, observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
@@ -35,6 +37,7 @@ from provisioner.private_files import write_atomic
 from provisioner.resources import HANDLERS
 from provisioner.schema import schema_json
 from provisioner.state.local import LocalFileBackend
+from provisioner.state.backend import unlock_hint
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
 from provisioner.state.manager import StateManager
 from provisioner.trust import DEFAULT_KEY_ENV, ENDPOINTS_ENV, KEY_ENVS_ENV, Trust, endpoint_refusals
@@ -58,9 +61,55 @@ def _is_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.option("--no-color", is_flag=True, help="Plain output (also when NO_COLOR is set or not on a terminal).")
+DEBUG_HELP = "Show tracebacks for errors."
+NO_COLOR_HELP = "Plain output (also when NO_COLOR is set or not on a terminal)."
+
+
+def _late_global_option(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    settings = ctx.find_object(Settings)
+    if value and settings:
+        if param.name == "no_color":
+            settings.color = False
+        else:
+            settings.debug = True
+
+
+class _LazyCommand(click.Command):
+    """Stands in for a command in the list of commands until it is run, so `--help` imports nothing
+    heavy (the emulator's server)."""
+
+    def __init__(self, name: str, target: str, short_help: str):
+        super().__init__(name, short_help=short_help)
+        self.target = target
+
+    def load(self) -> click.Command:
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+class _Commands(click.Group):
+    """The group: global options are taken after the subcommand too, as users type them
+    (`provisioner apply --no-color`); lazy commands are imported only when they run."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if not isinstance(cmd, _LazyCommand):
+            cmd.params += [click.Option([flag], is_flag=True, expose_value=False, callback=_late_global_option,
+                                        help=text) for flag, text in (("--debug", DEBUG_HELP),
+                                                                      ("--no-color", NO_COLOR_HELP))
+                           if flag not in {opt for p in cmd.params for opt in p.opts}]
+        super().add_command(cmd, name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if isinstance(cmd, _LazyCommand):
+            cmd = cmd.load()
+            self.add_command(cmd, name)
+        return name, cmd, rest
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
+@click.option("--no-color", is_flag=True, help=NO_COLOR_HELP)
 @click.version_option(package_name="provisioner")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
@@ -151,6 +200,10 @@ def _provider(stack: Stack) -> dict[str, Any]:
     return provider
 
 
+def _connect(provider: dict[str, Any]) -> contextlib.AbstractContextManager[Api]:
+    return connect(provider, announce=lambda line: click.echo(line, err=True))
+
+
 def _location(stack: Stack, state_path: Path | None) -> Location:
     return locate(stack.name, stack.state.model_dump(), state_path)
 
@@ -220,7 +273,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     """Show what apply would change, reading the live resources."""
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with states.lock("plan"), connect(_provider(stack)) as api:
+    with _locked(states, "plan", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
         write_atomic(out, the_plan.to_json().encode())
@@ -245,20 +298,45 @@ def _is_saved_plan(path: Path) -> bool:
     return False
 
 
+def _read_plan(path: Path) -> Plan:
+    try:
+        return Plan.from_json(path.read_text())
+    except ValueError as exc:
+        raise ProvisionerError(f"{path} is not a plan this provisioner can read: {exc}") from None
+
+
+def _saved_plan(path: Path, state_path: Path | None) -> tuple[Plan, StateManager]:
+    saved = _read_plan(path)
+    location = of_saved_plan(saved.state_location, saved.state_path, state_path)
+    return saved, StateManager(open_backend(location), saved.stack)
+
+
+@contextlib.contextmanager
+def _locked(states: StateManager, who: str, path: Path, variables, var_files, state_path) -> Iterator[None]:
+    """Hold the state; when another run holds it, the hint is the force-unlock command for this very
+    state, as typed here (the same stack or saved plan, variables and --state), ready to paste."""
+    try:
+        with states.lock(who):
+            yield
+    except StateLockedError as exc:
+        if exc.lock_id:
+            words = ["provisioner", "force-unlock", str(path), exc.lock_id,
+                     *(arg for pair in variables for arg in ("--var", pair)),
+                     *(arg for file in var_files for arg in ("--var-file", str(file))),
+                     *(["--state", str(state_path)] if state_path else [])]
+            exc.hint = unlock_hint(shlex.join(words))
+        raise
+
+
 @contextlib.contextmanager
 def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Iterator[tuple[Plan, StateManager, Api]]:
     """Lock the state, connect, and either plan now or load a saved plan and check it is current."""
     if _is_saved_plan(path):
-        try:
-            saved = Plan.from_json(path.read_text())
-        except ValueError as exc:
-            raise ProvisionerError(f"{path} is not a plan this provisioner can read: {exc}") from None
+        saved, states = _saved_plan(path, state_path)
         refusals = endpoint_refusals(saved.provider, _trust())
         if refusals:
             raise ProvisionerError(f"{path}: {refusals[0].message}", hint=refusals[0].hint)
-        location = of_saved_plan(saved.state_location, saved.state_path, state_path)
-        states = StateManager(open_backend(location), saved.stack)
-        with states.lock("apply"), connect(saved.provider) as api:
+        with _locked(states, "apply", path, (), (), state_path), _connect(saved.provider) as api:
             state = states.load()
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
             ensure_current(saved, state, live_fingerprint(state, observed))
@@ -266,7 +344,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
         return
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with states.lock("apply"), connect(_provider(stack)) as api:
+    with _locked(states, "apply", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
         yield _plan(stack, states, api, destroy, state_path), states, api
 
 
@@ -298,6 +376,7 @@ def _run_apply(settings: Settings, path: Path, variables, var_files, state_path,
         printer = render.EventPrinter(sys.stderr, settings.interactive, settings.color)
         result = Applier(api, states, printer, parallelism).apply(the_plan)
         _write_outputs(states)
+    click.echo(render.result_errors(result, settings.color), err=True, nl=False)
     if as_json:
         click.echo(render.result_json(result))
     else:
@@ -345,9 +424,16 @@ def destroy(settings: Settings, path: Path, variables, var_files, state_path, au
 @cli.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @stack_options
-@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
-def show(path: Path, variables, var_files, state_path, as_json: bool) -> None:
-    """Print the state: every resource the stack manages, with its live id."""
+@click.option("--json", "as_json", is_flag=True, help="Print the state (or the saved plan) as JSON.")
+@click.pass_obj
+def show(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool) -> None:
+    """Print the state: every resource the stack manages, with its live id.
+
+    Given a plan saved with `plan --out`, print that plan instead (reading nothing else)."""
+    if _is_saved_plan(path):
+        saved = _read_plan(path)
+        click.echo(render.plan_json(saved) if as_json else render.plan_text(saved, settings.color), nl=as_json)
+        return
     stack = _load(path, variables, var_files)
     state = _states(stack, state_path).load()
     click.echo(state.model_dump_json(indent=2) if as_json else render.state_text(state).rstrip("\n"))
@@ -385,7 +471,7 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
     """
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with states.lock("import"), connect(_provider(stack)) as api:
+    with _locked(states, "import", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
         import_resource(_declared(stack), states, api, address, live_id)
     click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
 
@@ -409,7 +495,7 @@ def drift_command(settings: Settings, path: Path, variables, var_files, state_pa
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     state = states.load()  # read without the lock: drift writes nothing, so it never waits for an apply
-    with connect(_provider(stack)) as api:
+    with _connect(_provider(stack)) as api:
         observed = _observe_for_drift(api, state)
     report = detect(stack.name, _declared(stack), state, observed, unmanaged=unmanaged,
                     state_path=str(states.backend.describe()))
@@ -432,7 +518,7 @@ def refresh(settings: Settings, path: Path, variables, var_files, state_path, au
     """Accept what drifted into the state (as Terraform's apply -refresh-only); makes no API write."""
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with states.lock("refresh"), connect(_provider(stack)) as api:
+    with _locked(states, "refresh", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
         state = states.load()
         observed = _observe_for_drift(api, state)
         report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()))
@@ -455,20 +541,22 @@ def refresh(settings: Settings, path: Path, variables, var_files, state_path, au
 @click.argument("lock_id")
 @stack_options
 def force_unlock(path: Path, lock_id: str, variables, var_files, state_path) -> None:
-    """Remove a stale state lock left by a crashed run (LOCK_ID is in the lock error)."""
-    stack = _load(path, variables, var_files)
-    states = _states(stack, state_path)
+    """Remove a stale state lock left by a crashed run (LOCK_ID is in the lock error).
+
+    PATH is the stack, or a saved plan (its state)."""
+    if _is_saved_plan(path):
+        states = _saved_plan(path, state_path)[1]
+    else:
+        states = _states(_load(path, variables, var_files), state_path)
     states.backend.force_unlock(lock_id)
     click.echo(f"Unlocked the state {states.backend.describe()}.")
 
 
-def _register_emulator() -> None:
-    from provisioner.emulator.cli import emulator_command
-    cli.add_command(emulator_command, "emulator")
+cli.add_command(_LazyCommand("emulator", "provisioner.emulator.cli:emulator_command",
+                             "Run a local, wire-faithful emulator of the OpenAI API."))
 
 
 def main(argv: list[str] | None = None) -> None:
-    _register_emulator()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="provisioner", standalone_mode=False)

@@ -2,35 +2,35 @@
 
 Owns where the key comes from (an environment variable, never the stack or the plan) and the
 `PROVISIONER_EMULATOR_URL` override that points emulator stacks at an emulator already running.
-It must not log the key.
+It must not log the key. It imports the SDK only when it connects, so offline commands never pay
+for it.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 from pathlib import Path
-from typing import Any, Iterator
-
-import openai
+from typing import Any, Callable, Iterator
 
 from provisioner.api.base import Api
-from provisioner.api.openai_api import OpenAIApi
 from provisioner.errors import ProvisionerError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 EMULATOR_URL_ENV = "PROVISIONER_EMULATOR_URL"
 EMULATOR_KEY = "emulator"  # the emulator accepts any non-empty key
 DEFAULT_EMULATOR_DATA = Path("state") / "emulator.sqlite3"
-MAX_RETRIES = 5
 
 
 @contextlib.contextmanager
-def connect(provider: dict[str, Any]) -> Iterator[Api]:
-    """`provider` is Provider.model_dump() with `data` already made absolute by the caller."""
+def connect(provider: dict[str, Any], announce: Callable[[str], None] = lambda line: None) -> Iterator[Api]:
+    """`provider` is Provider.model_dump() with `data` already made absolute by the caller.
+
+    `announce` is told, in one line, which endpoint will be contacted (not for the embedded emulator)."""
     kind = provider.get("kind", "emulator")
     if kind == "emulator":
         url = provider.get("base_url") or os.environ.get(EMULATOR_URL_ENV)
         if url:
+            announce(f"Contacting {url} (provider emulator)")
             yield _api(url, os.environ.get(provider.get("api_key_env") or "", "") or EMULATOR_KEY, provider,
                        f"the emulator at {url}")
             return
@@ -48,13 +48,15 @@ def connect(provider: dict[str, Any]) -> Iterator[Api]:
             raise ProvisionerError(f"no API key: the environment variable {variable} is not set",
                                    hint=f"export {variable}=... (the key is never written to the stack or the state)")
         key = "unused"  # many compatible servers take no key, but the SDK insists on one
+    announce(f"Contacting {url} (provider {kind})")
     yield _api(url, key, provider, url)
 
 
 def _api(url: str, key: str, provider: dict[str, Any], label: str) -> Api:
-    client = openai.OpenAI(base_url=url, api_key=key, organization=provider.get("organization"),
-                           project=provider.get("project"), max_retries=MAX_RETRIES)
-    return OpenAIApi(client, label)
+    from provisioner.api.client import make_client
+    from provisioner.api.openai_api import OpenAIApi
+
+    return OpenAIApi(make_client(url, key, provider), label)
 
 
 @contextlib.contextmanager

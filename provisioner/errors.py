@@ -62,7 +62,11 @@ class StateError(ProvisionerError):
 
 
 class StateLockedError(StateError):
-    pass
+    """`lock_id` names the held lock (None when its record is unreadable), for a force-unlock hint."""
+
+    def __init__(self, message: str, *, lock_id: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.lock_id = lock_id
 
 
 class ApiError(ProvisionerError):

@@ -138,17 +138,20 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
 
 
+def result_errors(result: ApplyResult, color: bool = False) -> str:
+    """The one line that gives each failure's reason (its progress line only said that it failed).
+    Skipped resources were named as they were skipped; the summary counts them."""
+    return "".join(_paint(f"Error: {node}: {result.actions[node]} failed: {outcome.error}", "red", color) + "\n"
+                   for node, outcome in result.failed.items() if outcome.status.value == "failed")
+
+
 def result_text(result: ApplyResult, color: bool = False) -> str:
     s = result.summary()
-    lines = []
-    for node, outcome in result.failed.items():
-        lines.append(_paint(f"Error: {node}: {outcome}", "red", color))
     head = "Apply failed" if s["failed"] or s["skipped"] else "Apply complete"
-    lines.append(_paint(f"{head}! Resources: {s['added']} added, {s['changed']} changed, {s['destroyed']} destroyed"
-                        f"{', %d failed' % s['failed'] if s['failed'] else ''}"
-                        f"{', %d skipped' % s['skipped'] if s['skipped'] else ''}.",
-                        "red" if s["failed"] else "green", color, bold=True))
-    return "\n".join(lines) + "\n"
+    return _paint(f"{head}! Resources: {s['added']} added, {s['changed']} changed, {s['destroyed']} destroyed"
+                  f"{', %d failed' % s['failed'] if s['failed'] else ''}"
+                  f"{', %d skipped' % s['skipped'] if s['skipped'] else ''}.",
+                  "red" if s["failed"] else "green", color, bold=True) + "\n"
 
 
 def result_json(result: ApplyResult) -> str:
@@ -216,7 +219,7 @@ class EventPrinter:
         text = {
             "start": f"{label}: {event.action}...",
             "done": _paint(f"{label}: {event.action} complete", "green", self.color),
-            "failed": _paint(f"{label}: {event.action} failed: {event.message}", "red", self.color),
+            "failed": _paint(f"{label}: {event.action} failed (the error follows at the end)", "red", self.color),
             "skipped": _paint(f"{label}: skipped ({event.message})", "yellow", self.color),
         }[event.kind]
         self._write(text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -44,6 +46,34 @@ def emulator_factory() -> Iterator[Callable[..., EmulatorProcess]]:
     yield start
     for process in started:
         process.close()
+
+
+HOLD_LOCK = """
+import sys
+from provisioner.state import *
+with ({handle}).lock("apply in another process"):
+    print("locked", flush=True)
+    sys.stdin.readline()  # hold until told to go, or until killed
+"""
+
+
+@pytest.fixture
+def hold_lock() -> Iterator[Callable[[str], subprocess.Popen]]:
+    """Starts a process that holds the lock of the backend built by the given source, until the test ends."""
+    started: list[subprocess.Popen] = []
+
+    def start(handle: str) -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK.format(handle=handle)],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        started.append(process)
+        assert process.stdout.readline().strip() == "locked"
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 # ---- the end-to-end CLI harness (tests/core, tests/targets) ----

@@ -74,7 +74,7 @@ class OpenAIApi:
             if creates:
                 raise ApiError(f"{what}: the connection to {self._label} was lost before the answer "
                                f"({exc.__class__.__name__})", hint=LOST_ANSWER_HINT) from None
-            raise ApiError(f"{what}: cannot reach {self._label} ({exc.__class__.__name__})",
+            raise ApiError(f"{what}: cannot reach {self._label} ({exc.message.rstrip('.').lower()})",
                            hint="check the provider's base_url and that the server is running") from None
 
     def _create(self, what: str, fn: Callable[[openai.OpenAI], T]) -> T:

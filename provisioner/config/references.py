@@ -2,8 +2,9 @@
 
 Owns the checks that need more than one resource at a time: tool -> function, tool resources
 -> files and vector stores, vector store -> files and file sets, tool resources without their
-tool; and the API's limits that one field's type cannot say: static chunking overlap, reserved
-and counted metadata keys, vector store file attributes. It must not read files or change specs.
+tool; a parameter the model refuses (reasoning_effort); and the API's limits that one field's
+type cannot say: static chunking overlap, reserved and counted metadata keys, vector store file
+attributes. It must not read files or change specs.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
 
 # Assistants API rankers the Responses file_search tool does not offer (it has auto, default-2024-11-15)
 ASSISTANTS_ONLY_RANKERS = frozenset({"default_2024_08_21"})
+from provisioner.config.models import REASONING_FAMILIES, takes_reasoning_effort
 from provisioner.config.suggest import did_you_mean
 from provisioner.config.spec import AssistantSpec, FunctionTool, VectorStoreSpec
 from provisioner.config.yaml_source import Path_, SourceMap
@@ -132,6 +134,11 @@ class References:
                 self.diags.add(f'function name "{name}" is given to this assistant {same}', self.smap.value(path),
                                hint="the model calls functions by name, so names must be unique per assistant")
             seen[name] = tool.function
+        if a.reasoning_effort is not None and takes_reasoning_effort(a.model) is False:
+            self.diags.add(f'model "{a.model}" does not take reasoning_effort: only reasoning models do '
+                           f"({', '.join(REASONING_FAMILIES)} families)",
+                           self.smap.key(base + ("reasoning_effort",)),
+                           hint="remove reasoning_effort, or choose a reasoning model such as o4-mini or gpt-5")
         resources = a.tool_resources
         if resources and resources.code_interpreter:
             path = base + ("tool_resources", "code_interpreter")

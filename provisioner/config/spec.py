@@ -29,6 +29,8 @@ class Provider(Spec):
     api_key_env: str = "OPENAI_API_KEY"
     organization: str | None = None
     project: str | None = None
+    # bounds each request (connect and every read); unset: the SDK's 5 s to connect, 600 s to answer
+    timeout_seconds: float | None = Field(default=None, gt=0, le=3600)
     # emulator only: where the embedded emulator keeps its SQLite data (relative to the stack)
     data: str | None = None
 

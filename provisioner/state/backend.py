@@ -73,11 +73,16 @@ class LockInfo:
 
 
 def locked_error(where: str, holder: LockInfo | None, note: str = "") -> StateLockedError:
-    """The one wording of "locked", so every backend tells the user the same things."""
+    """The one wording of "locked", so every backend tells the user the same things.
+
+    The backend cannot know the command line that names this state; the CLI, which does, replaces
+    the hint with `unlock_hint` of a command that works when pasted."""
     named = str(holder) if holder else "an unknown holder (the lock record is unreadable)"
     message = f"state {where} is locked by {named}" + (f"; {note}" if note else "")
-    unlock = f"provisioner force-unlock {holder.id}" if holder else "provisioner force-unlock"
-    return StateLockedError(
-        message,
-        hint=f"wait for that run to finish; if it is no longer running, release the lock with `{unlock}`",
-    )
+    lock_id = holder.id if holder else None
+    return StateLockedError(message, lock_id=lock_id,
+                            hint=unlock_hint(f"provisioner force-unlock PATH {lock_id or 'LOCK_ID'}"))
+
+
+def unlock_hint(command: str) -> str:
+    return f"wait for that run to finish; if it is no longer running, release the lock with `{command}`"

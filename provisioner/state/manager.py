@@ -65,7 +65,7 @@ class StateManager:
                 self._locked = False
 
     def force_unlock(self, lock_id: str) -> None:
-        """Release a lock left by a run that is gone (`provisioner force-unlock <id>`)."""
+        """Release a lock left by a run that is gone (`provisioner force-unlock PATH LOCK_ID`)."""
         self.backend.force_unlock(lock_id)
 
     def load(self) -> State:

@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -30,34 +29,6 @@ class BackendPair:
         self.first = first
         self.another_handle = second
         self.in_another_process = in_another_process
-
-
-HOLD_LOCK = """
-import sys
-from provisioner.state import *
-with ({handle}).lock("apply in another process"):
-    print("locked", flush=True)
-    sys.stdin.readline()  # hold until told to go, or until killed
-"""
-
-
-@pytest.fixture
-def hold_lock() -> Iterator[Callable[[str], subprocess.Popen]]:
-    """Starts a process that holds the lock of the backend built by the given source, until the test ends."""
-    started: list[subprocess.Popen] = []
-
-    def start(handle: str) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK.format(handle=handle)],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        started.append(process)
-        assert process.stdout.readline().strip() == "locked"
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 # ---- a throwaway PostgreSQL server ----

@@ -132,7 +132,7 @@ def test_force_unlock_frees_the_lock_only_with_the_right_id(backends):
         with pytest.raises(StateLockedError) as raised:
             with backends.another_handle().lock("me"):
                 pass
-        lock_id = str(raised.value).split("force-unlock ")[1].rstrip("`")
+        lock_id = raised.value.lock_id
         with pytest.raises(StateError, match="locked with id"):
             backends.another_handle().force_unlock("0" * 32)
         backends.another_handle().force_unlock(lock_id)

@@ -59,7 +59,7 @@ def test_a_lock_from_another_host_is_never_taken_over(tmp_path):
             pass
     message = str(raised.value)
     assert "ci-runner-7" in message and "another host" in message
-    assert f"force-unlock {elsewhere.id}" in message
+    assert raised.value.lock_id == elsewhere.id and f"force-unlock PATH {elsewhere.id}" in message
 
 
 def test_an_unreadable_lock_record_nobody_holds_is_taken_over(tmp_path):

@@ -48,7 +48,7 @@ def test_a_run_whose_lock_was_forced_away_cannot_write_over_the_next_run(pg_serv
         with pytest.raises(StateLockedError) as raised:
             with PostgresBackend(pg_server.conninfo, name).lock("me"):
                 pass
-        lock_id = str(raised.value).split("force-unlock ")[1].rstrip("`")
+        lock_id = raised.value.lock_id
         PostgresBackend(pg_server.conninfo, name).force_unlock(lock_id)
         rescuer = PostgresBackend(pg_server.conninfo, name)
         with rescuer.lock("rescue"):
@@ -63,7 +63,7 @@ def test_the_lock_record_of_a_killed_holder_counts_for_nothing(pg_server, name, 
     with pytest.raises(StateLockedError) as raised:
         with PostgresBackend(pg_server.conninfo, name).lock("me"):
             pass
-    dead_id = str(raised.value).split("force-unlock ")[1].rstrip("`")
+    dead_id = raised.value.lock_id
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     deadline = time.monotonic() + 30  # the server notices the closed connection on its own schedule

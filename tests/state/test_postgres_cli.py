@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import uuid
 from pathlib import Path
 
@@ -51,8 +52,9 @@ def test_apply_plan_show_and_a_held_lock(cli, workspace, pg_server, pg_stack, ho
     assert f"state postgres:{pg_stack} is locked by apply in another process (pid {holder.pid}" in refused.err
     assert pg_server.password not in refused.output
 
-    lock_id = refused.err.split("force-unlock ")[1].split("`")[0]
-    unlocked = cli("force-unlock", QUICKSTART, lock_id)
+    pasted = shlex.split(refused.err.split("release the lock with `")[1].split("`")[0])  # as a shell would
+    assert pasted[:3] == ["provisioner", "force-unlock", QUICKSTART]
+    unlocked = cli(*pasted[1:])
     assert unlocked.code == 0 and f"Unlocked the state postgres:{pg_stack}." in unlocked.out
     after = cli("apply", QUICKSTART, "--auto-approve")
     assert after.code == 0 and "No changes." in after.out

@@ -240,7 +240,7 @@ def test_force_unlock_goes_through_the_manager():
         with pytest.raises(StateError) as raised:
             with manager.lock("me"):
                 pass
-        manager.force_unlock(str(raised.value).split("force-unlock ")[1].rstrip("`"))
+        manager.force_unlock(raised.value.lock_id)
         with manager.lock("me"):
             pass
 

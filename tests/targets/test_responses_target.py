@@ -168,3 +168,14 @@ def test_changing_the_instructions_updates_the_definition_field_by_field(cli, wo
     assert "always cite the document" in definition["instructions"]
     assert read_state()["resources"]["assistants.support"]["id"] == definition_id
     assert cli("plan", STACK, *RESPONSES, "--detailed-exitcode").code == 0
+
+
+def test_the_schema_check_rejects_a_wrong_definition(create_response_schema):
+    """The extract of OpenAI's schema really checks: a file_search tool without its stores, or a
+    temperature that is not a number, is not a Responses request."""
+    good = {"model": "gpt-4o", "instructions": "Be brief.", "input": "hi", "temperature": 0.2,
+            "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}]}
+    assert list(create_response_schema.iter_errors(good)) == []
+    for wrong in ({**good, "temperature": "warm"}, {**good, "tools": [{"type": "file_search"}]},
+                  {**good, "tools": [{"type": "no_such_tool"}]}):
+        assert list(create_response_schema.iter_errors(wrong)), wrong
