@@ -6,8 +6,8 @@ from pathlib import Path
 STACK = """
 stack: broken
 files:
-  logo: {path: logo.bin}
-  chart: {path: chart.bin}
+  logo: {path: logo.md}
+  chart: {path: chart.md}
   notes: {path: notes.md}
 vector_stores:
   images: {name: images, files: [logo, notes]}
@@ -21,10 +21,11 @@ assistants:
 
 
 def test_each_failure_is_reported_once(cli, workspace: Path):
+    # images renamed .md: attached by their extension, then indexing fails on their content
     (workspace / "broken").mkdir()
     (workspace / "broken" / "stack.yaml").write_text(STACK)
-    (workspace / "broken" / "logo.bin").write_bytes(b"\x89PNG not really an image")
-    (workspace / "broken" / "chart.bin").write_bytes(b"\x89PNG not a chart either")
+    (workspace / "broken" / "logo.md").write_bytes(b"\x89PNG not really an image")
+    (workspace / "broken" / "chart.md").write_bytes(b"\x89PNG not a chart either")
     (workspace / "broken" / "notes.md").write_text("# notes\n")
 
     result = cli("apply", "broken", "--auto-approve")

@@ -27,8 +27,12 @@ try:
     message = ""
 except StackError as exc:
     message = str(exc)
-print(json.dumps({"seconds": time.perf_counter() - start, "message": message,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+seconds = time.perf_counter() - start
+# this process's own peak (VmHWM): ru_maxrss would also count the forking test runner's memory
+status = Path("/proc/self/status")
+hwm = [l for l in status.read_text().splitlines() if l.startswith("VmHWM:")] if status.exists() else []
+peak_kb = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "message": message, "peak_mb": peak_kb / 1024}))
 """
 
 LAUGHS = 'stack: s\nvariables:\n  a: {default: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]}\n' + "".join(

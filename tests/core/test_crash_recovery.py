@@ -2,7 +2,6 @@
 flight, then applied again, never swaps look-alike files nor claims another environment's objects."""
 from __future__ import annotations
 
-import json
 import os
 import multiprocessing
 import random
@@ -10,11 +9,12 @@ import signal
 import time
 from pathlib import Path
 
-import openai
 import pytest
 
 from provisioner.cli import main
 from provisioner.emulator.testing import running_emulator
+from provisioner.state.local import LocalFileBackend
+from provisioner.state.manager import StateManager
 from tests.conftest import FAST_SWITCHES
 
 # Every request waits this long in the server before it is handled, so an apply killed while its
@@ -35,8 +35,10 @@ def fresh(slow, monkeypatch):
     return slow
 
 
-def _resources(state_file: Path) -> dict:
-    return json.loads(state_file.read_text()).get("resources", {})
+def _resources(state_file: Path, stack: str = "support-bot") -> dict:
+    """What the state holds, its journal included (a killed run leaves its changes there)."""
+    return {address: resource.model_dump(mode="json") for address, resource in
+            StateManager(LocalFileBackend(state_file), stack).load().resources.items()}
 
 
 def _apply_killed_with_uploads_in_flight(emulator, uploads: int, *args: str) -> None:
@@ -93,13 +95,13 @@ def test_same_name_same_size_files_are_never_swapped_after_a_crash(cli, workspac
     state_file = workspace / "state" / "twins.json"
 
     _apply_killed_with_uploads_in_flight(fresh, 2, "stacks/twins", "--parallelism", "2")
-    left = _resources(state_file)
+    left = _resources(state_file, "twins")
     assert [left[a]["id"] for a in ("files.public", "files.internal")] == [None, None], left
     client = fresh.client()
 
     result = cli("apply", "stacks/twins", "--auto-approve")
     assert result.code == 0, result.output
-    state = _resources(state_file)
+    state = _resources(state_file, "twins")
     assert len(list(client.files.list())) == 2  # both taken back, none made again
     for name, content in contents.items():
         assert client.files.content(state[f"files.{name}"]["id"]).text == content

@@ -68,7 +68,8 @@ def test_definition_is_a_valid_responses_request_with_the_live_ids(cli, workspac
     assert api.vector_stores.retrieve(store_id).file_counts.completed == 4
     pricing = resources["files.pricing"]["id"]
     assert tools["code_interpreter"]["container"] == {"type": "auto", "file_ids": [pricing]}
-    assert api.files.retrieve(pricing).filename == "pricing.csv"
+    # uploaded under the declared name with the marker of its create before the extension
+    assert re.fullmatch(r"pricing\.[0-9a-f]{12}\.csv", api.files.retrieve(pricing).filename)
     functions = [t for t in definition["tools"] if t["type"] == "function"]
     assert [(f["name"], f["strict"]) for f in functions] == [("lookup_order", True), ("open_ticket", False)]
     assert definition["model"] == "gpt-4o" and definition["temperature"] == 0.2
