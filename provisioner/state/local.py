@@ -19,18 +19,16 @@ is always complete and already flocked; a half-created lock can never be mistake
 """
 from __future__ import annotations
 
-import errno
 import fcntl
 import logging
 import os
 import socket
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from provisioner.errors import StateError, StateLockedError, display_path
-from provisioner.private_files import PRIVATE, private_mode
+from provisioner.private_files import PRIVATE, fsync_dir, write_atomic
 from provisioner.state.backend import LockInfo, locked_error
 
 log = logging.getLogger(__name__)
@@ -66,12 +64,12 @@ class LocalFileBackend:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             previous = self.read()
             if previous is not None:
-                self._replace(self.backup_path, previous)
-            self._replace(self.path, data)
+                write_atomic(self.backup_path, previous)
+            write_atomic(self.path, data)
             self._close_journal()
             if self.journal_path.exists():
                 self.journal_path.unlink()
-                _fsync_dir(self.path.parent)
+                fsync_dir(self.path.parent)
         except OSError as exc:
             raise StateError(f"cannot write state {self.describe()}: {exc.strerror or exc}") from exc
 
@@ -105,7 +103,7 @@ class LocalFileBackend:
             os.ftruncate(fd, os.pread(fd, size, 0).rfind(b"\n") + 1)
             os.fsync(fd)
         if created:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         return fd
 
     def _close_journal(self) -> None:
@@ -120,22 +118,6 @@ class LocalFileBackend:
                 " and another run may hold it now",
                 hint="run plan again once the other run has finished",
             )
-
-    def _replace(self, target: Path, data: bytes) -> None:
-        # Write aside, flush to disk, then rename over the target: a crash at any point leaves
-        # either the old file or the new one, never a torn one.
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, private_mode(target))
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
 
     @contextmanager
     def lock(self, who: str) -> Iterator[None]:
@@ -280,15 +262,3 @@ def _same_file(fd: int, path: Path) -> bool:
         return False
     held = os.fstat(fd)
     return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename is only durable once the directory entry is on disk.
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
-            raise
-    finally:
-        os.close(fd)
