@@ -22,7 +22,7 @@ from provisioner.api.base import Api
 from provisioner.applier import Applier, ensure_current
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import Stack
-from provisioner.connection import connect
+from provisioner.connection import DEFAULT_EMULATOR_DATA, connect
 from provisioner.errors import ProvisionerError, StackError
 from provisioner.importer import import_resource
 from provisioner.observe import observe
@@ -68,7 +68,7 @@ def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
 def stack_options(fn):
     fn = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
                       help="Local state file, overriding the stack's state: block"
-                      " (default: state/<stack>.json).")(fn)
+                      " (default: state/<stack>.json in the stack's folder).")(fn)
     fn = click.option("--var-file", "var_files", multiple=True,
                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
                       help="YAML or JSON file of variable values (repeatable).")(fn)
@@ -93,13 +93,16 @@ def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]) -
 
 def _provider(stack: Stack) -> dict[str, Any]:
     provider = stack.provider.model_dump()
+    if provider.get("kind") == "emulator" and not provider.get("data"):
+        # the embedded emulator's data belongs to the stack, wherever the command runs from
+        provider["data"] = str(DEFAULT_EMULATOR_DATA)
     if provider.get("data"):
         provider["data"] = str((stack.root / provider["data"]).resolve())
     return provider
 
 
 def _location(stack: Stack, state_path: Path | None) -> Location:
-    return locate(stack.name, stack.state.model_dump(), state_path)
+    return locate(stack.name, stack.state.model_dump(), state_path, root=stack.root)
 
 
 def _states(stack: Stack, state_path: Path | None) -> StateManager:
@@ -149,6 +152,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with states.lock("plan"), connect(_provider(stack)) as api:
+        _print_header(api, states)
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
         _write_atomic(out, the_plan.to_json())
@@ -162,6 +166,10 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
             click.echo(f"\nSaved the plan to {out}. To carry out exactly these actions: provisioner apply {out}")
     if detailed_exitcode and the_plan.has_changes:
         raise SystemExit(ExitCode.CHANGES)
+
+
+def _print_header(api: Api, states: StateManager) -> None:
+    click.echo(render.run_header(api.describe(), states.backend.describe()), err=True, nl=False)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -191,6 +199,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
         location = of_saved_plan(saved.state_location, saved.state_path, state_path)
         states = StateManager(open_backend(location), saved.stack)
         with states.lock("apply"), connect(saved.provider) as api:
+            _print_header(api, states)
             state = states.load()
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
             ensure_current(saved, state, live_fingerprint(state, observed))
@@ -199,6 +208,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with states.lock("apply"), connect(_provider(stack)) as api:
+        _print_header(api, states)
         yield _plan(stack, states, api, destroy, state_path), states, api
 
 
@@ -294,7 +304,8 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
     """Print the outputs of the last apply: resource ids and assistant definitions.
 
     NAME picks one: a resource address (its id), or an assistant by name or address (its Responses
-    definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json.
+    definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json
+    beside the state.
     """
     stack = _load(path, variables, var_files)
     outputs = outputs_of(_states(stack, state_path).load())

@@ -217,3 +217,8 @@ class EventPrinter:
         self.stream.write(text + ("\n" if newline else ""))
         self._open_line = not newline
         self.stream.flush()
+
+
+def run_header(endpoint: str, state: str) -> str:
+    """What a plan or apply works against, printed first so a wrong endpoint or state is seen early."""
+    return f"Endpoint: {endpoint}\nState:    {state}\n"

@@ -93,9 +93,15 @@ def api(client: openai.OpenAI) -> openai.OpenAI:
     return client
 
 
+def stack_state(workspace: Path, stack: str, folder: str | None = None, suffix: str = ".json") -> Path:
+    """Where the stack named `stack`, kept in stacks/<folder> (default: its name), keeps its state
+    by default: state/ in the stack's own folder, whatever the working directory."""
+    return workspace / "stacks" / (folder or stack) / "state" / f"{stack}{suffix}"
+
+
 @pytest.fixture
 def read_state(workspace: Path):
     """The stack's state file as JSON, as a user would inspect it."""
     def read(stack: str = "support-bot") -> dict:
-        return json.loads((workspace / "state" / f"{stack}.json").read_text())
+        return json.loads(stack_state(workspace, stack).read_text())
     return read

@@ -12,6 +12,7 @@ from pathlib import Path
 import openai
 
 from provisioner.resources import vector_store
+from tests.conftest import stack_state
 
 
 def write_stack(workspace: Path, name: str, stack: str, files: dict[str, str] | None = None) -> str:
@@ -55,7 +56,7 @@ def no_changes(cli, stack: str) -> None:
 
 
 def resources(workspace: Path, stack_name: str) -> dict:
-    return json.loads((workspace / "state" / f"{stack_name}.json").read_text())["resources"]
+    return json.loads(stack_state(workspace, stack_name).read_text())["resources"]
 
 
 def ids(workspace: Path, stack_name: str) -> dict[str, str]:
@@ -424,7 +425,8 @@ def test_parallelism_1_and_8_reach_the_same_end_state(cli, workspace: Path, api:
         result = cli("apply", "stacks/support-bot", "--auto-approve", "--parallelism", parallelism, "--state", state)
         assert result.code == 0, result.output
         assert "7 added" in result.out
-        (workspace / "state" / "support-bot.json").write_text((workspace / state).read_text())
+        stack_state(workspace, "support-bot").parent.mkdir(exist_ok=True)
+        stack_state(workspace, "support-bot").write_text((workspace / state).read_text())
         ends.append(_end_state(workspace, api, "support-bot"))
         assert cli("plan", "stacks/support-bot", "--detailed-exitcode", "--state", state).code == 0
     assert ends[0] == ends[1]
@@ -490,7 +492,7 @@ def test_a_saved_destroy_plan_destroys(cli, workspace: Path, api: openai.OpenAI)
     live = {f.id for f in api.files.list()} | {v.id for v in api.vector_stores.list()} | {
         a.id for a in api.beta.assistants.list()}
     assert not live & set(made.values())
-    assert not (workspace / "state" / "support-bot.outputs.json").exists()
+    assert not stack_state(workspace, "support-bot", suffix=".outputs.json").exists()
 
 
 def test_file_search_options_can_be_set_and_removed(cli, workspace: Path, api: openai.OpenAI):
