@@ -196,6 +196,10 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
             saved = Plan.from_json(path.read_text())
         except ValueError as exc:
             raise ProvisionerError(f"{path} is not a plan this provisioner can read: {exc}") from None
+        if destroy and not saved.destroy:  # a destroy must only ever destroy
+            raise ProvisionerError(f"{path} is not a destroy plan: destroy carries out only a plan saved by"
+                                   " `provisioner plan --destroy`; nothing was changed",
+                                   hint=f"to carry out this plan, review it and run `provisioner apply {path}`")
         location = of_saved_plan(saved.state_location, saved.state_path, state_path)
         states = StateManager(open_backend(location), saved.stack)
         with states.lock("apply"), connect(saved.provider) as api:
@@ -234,9 +238,10 @@ def _run_apply(settings: Settings, path: Path, variables, var_files, state_path,
                 click.echo(render.plan_json(the_plan))
             _write_outputs(states)
             return
-        saved = _is_saved_plan(path)
-        verb = "destroy every resource of" if destroy else "perform these actions on"
-        _confirm(settings, auto_approve or saved, f"\nDo you really want to {verb} stack {the_plan.stack}?")
+        # a saved plan was reviewed when it was made, except that a destroy asks again, however it comes
+        reviewed = _is_saved_plan(path) and not the_plan.destroy
+        verb = "destroy every resource of" if the_plan.destroy else "perform these actions on"
+        _confirm(settings, auto_approve or reviewed, f"\nDo you really want to {verb} stack {the_plan.stack}?")
         printer = render.EventPrinter(sys.stderr, settings.interactive, settings.color)
         result = Applier(api, states, printer, parallelism).apply(the_plan)
         _write_outputs(states)

@@ -485,7 +485,11 @@ def test_a_saved_destroy_plan_destroys(cli, workspace: Path, api: openai.OpenAI)
     assert saved.code == 0 and "7 to destroy" in saved.out
     edit(workspace, stack, "temperature: 0.2", "temperature: 0.9")  # no bearing on a saved plan
 
-    result = cli("apply", "destroy.json")
+    refused = cli("apply", "destroy.json")  # a destroy asks, even when saved: here nobody can answer
+    assert refused.code == 1 and "--auto-approve" in refused.err, refused.output
+    assert ids(workspace, "support-bot") == made
+
+    result = cli("apply", "destroy.json", "--auto-approve")
     assert result.code == 0, result.output
     assert "7 destroyed" in result.out
     assert resources(workspace, "support-bot") == {}
@@ -600,7 +604,7 @@ def test_destroy_after_the_assistants_api_sunset_still_removes_files_and_stores(
 
     planned = cli("plan", "stacks/support-bot", "--destroy", "--out", "destroy.json")
     assert planned.code == 0 and "7 to destroy" in planned.out, planned.output
-    result = cli("apply", "destroy.json")  # a saved destroy plan reads the live world the same way
+    result = cli("apply", "destroy.json", "--auto-approve")  # a saved destroy plan reads the live world the same way
     assert result.code == 0, result.output
     assert resources(workspace, "support-bot") == {}
     client = after.client()
