@@ -25,6 +25,7 @@ from provisioner.config.spec import Stack
 from provisioner.connection import DEFAULT_EMULATOR_DATA, connect
 from provisioner.errors import ProvisionerError, StackError
 from provisioner.importer import import_resource
+from provisioner.lifecycle import check_prevent_destroy
 from provisioner.observe import observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Action, Plan
@@ -120,8 +121,11 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     # (the Assistants API after its sunset) is planned as gone instead of refusing the destroy
     wanted = [] if destroy else declared
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
-    return make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
-                     state_path=str(states.backend.describe()), state_location=_location(stack, state_path))
+    the_plan = make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
+                         state_path=str(states.backend.describe()), state_location=_location(stack, state_path),
+                         lifecycles=stack.lifecycles)
+    check_prevent_destroy(the_plan, stack.lifecycles)
+    return the_plan
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from provisioner import lifecycle
 from provisioner.addresses import address
 from provisioner.config import filesets
 from provisioner.config.interpolate import Declared, Interpolator, resolve_variables
@@ -107,6 +108,7 @@ class _Loader:
                    vector_stores=specs["vector_stores"].keys(),
                    functions={key: spec.name or key for key, spec in specs["functions"].items()}
                    ).check(specs["vector_stores"], assistants)
+        lifecycles = lifecycle.collect(specs, file_sets, self.smap, self.diags)
         if top:
             self._check_provider(top)
             self._check_state(top)
@@ -124,6 +126,7 @@ class _Loader:
             vector_stores=specs["vector_stores"],
             functions=functions,
             assistants=assistants,
+            lifecycles=lifecycles,
         )
 
     # ---- parse and merge -------------------------------------------------------------------

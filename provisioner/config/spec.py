@@ -52,15 +52,24 @@ class Defaults(Spec):
     assistant_target: AssistantTarget = "assistants_api"
 
 
+class Lifecycle(Spec):
+    """Guards on one resource: never delete or replace it; leave fields edited elsewhere alone."""
+
+    prevent_destroy: bool = False
+    ignore_changes: Union[Literal["all"], list[str]] = []  # field names (see provisioner.lifecycle)
+
+
 class FileSpec(Spec):
     path: str
     purpose: FilePurpose = "assistants"
+    lifecycle: Lifecycle | None = None
 
 
 class FileSetSpec(Spec):
     include: list[str] = Field(min_length=1)
     exclude: list[str] = []
     purpose: FilePurpose = "assistants"
+    lifecycle: Lifecycle | None = None  # for every file of the set
 
 
 class ExpiresAfter(Spec):
@@ -98,6 +107,7 @@ class VectorStoreSpec(Spec):
     chunking_strategy: ChunkingStrategy | None = None
     files: list[Union[str, VectorStoreFile]] = []
     file_sets: list[Union[str, VectorStoreFileSet]] = []
+    lifecycle: Lifecycle | None = None
 
 
 class FunctionSpec(Spec):
@@ -171,6 +181,7 @@ class AssistantSpec(Spec):
     response_format: Union[Literal["auto"], ResponseFormat, None] = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
     metadata: Metadata = {}
+    lifecycle: Lifecycle | None = None
 
 
 class StackFile(Spec):
@@ -224,3 +235,4 @@ class Stack(Spec):
     functions: dict[str, ResolvedFunction]
     # instructions_file already read into instructions, response_format schema_file into schema
     assistants: dict[str, AssistantSpec]
+    lifecycles: dict[str, Lifecycle] = {}  # by address; a file set's members share the set's
