@@ -359,8 +359,14 @@ def _register_emulator() -> None:
     cli.add_command(emulator_command, "emulator")
 
 
+def _register_state() -> None:
+    from provisioner.state_commands import state_group
+    cli.add_command(state_group, "state")
+
+
 def main(argv: list[str] | None = None) -> None:
     _register_emulator()
+    _register_state()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="provisioner", standalone_mode=False)

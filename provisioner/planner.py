@@ -22,6 +22,7 @@ from provisioner.plan import PENDING_SINCE, PENDING_SKEW_SECONDS, Action, Change
 from provisioner.resources import handler_for
 from provisioner.resources.base import Declared
 from provisioner.state.model import ResourceState, State
+from provisioner.state.surgery import tag_follows_state
 
 NEW_ID_ACTIONS = (Action.CREATE, Action.REPLACE)
 
@@ -151,7 +152,7 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
         return Change(**common, action=Action.CREATE, drift=True, before=None,
                       reason=f"{recorded.id} was deleted outside provisioner; it will be created again")
 
-    before = handler.live_attributes(live, item.address, context)
+    before = tag_follows_state(handler.live_attributes(live, item.address, context), item.address)
     # ignored fields (lifecycle.ignore_changes) compare as live: an edit elsewhere is no update, no drift
     wanted, common["after"] = as_live(wanted, before, ignored), as_live(after, before, ignored)
     unusable = handler.unusable(live)

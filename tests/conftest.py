@@ -99,6 +99,18 @@ def stack_state(workspace: Path, stack: str, folder: str | None = None, suffix: 
     return workspace / "stacks" / (folder or stack) / "state" / f"{stack}{suffix}"
 
 
+def api_writes(emulator: EmulatorProcess) -> int:
+    """Requests so far that could change something live: every method but GET, from the stats."""
+    return sum(n for route, n in emulator.stats()["requests"].items() if not route.startswith("GET"))
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a stack file as a user would; `old` must be there."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
 @pytest.fixture
 def read_state(workspace: Path):
     """The stack's state file as JSON, as a user would inspect it."""

@@ -7,20 +7,13 @@ from pathlib import Path
 
 import openai
 
-from tests.conftest import stack_state
+from tests.conftest import api_writes, replace_in, stack_state
 
 STACK = "stacks/support-bot"
 
 
-def _writes(emulator) -> int:
-    return sum(n for route, n in emulator.stats()["requests"].items() if not route.startswith("GET"))
-
-
 def _edit(workspace: Path, old: str, new: str) -> None:
-    path = workspace / STACK / "stack.yaml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    replace_in(workspace / STACK / "stack.yaml", old, new)
 
 
 def _protect_the_store(workspace: Path) -> None:
@@ -32,27 +25,27 @@ def test_prevent_destroy_refuses_a_destroy_before_any_write(cli, workspace: Path
     _protect_the_store(workspace)
     assert cli("apply", STACK, "--auto-approve").code == 0
     state = stack_state(workspace, "support-bot").read_text()
-    writes = _writes(emulator)
+    writes = api_writes(emulator)
 
     for command in (("destroy", STACK, "--auto-approve"), ("plan", STACK, "--destroy")):
         result = cli(*command)
         assert result.code == 1, result.output
         assert "prevent_destroy" in result.err and "vector_stores.knowledge would be destroyed" in result.err
         assert "Traceback" not in result.output
-    assert _writes(emulator) == writes
+    assert api_writes(emulator) == writes
     assert stack_state(workspace, "support-bot").read_text() == state
 
 
 def test_prevent_destroy_refuses_a_replacement(cli, workspace: Path, emulator):
     _protect_the_store(workspace)
     assert cli("apply", STACK, "--auto-approve").code == 0
-    writes = _writes(emulator)
+    writes = api_writes(emulator)
     _edit(workspace, "Product documentation and policies", "Product documentation")  # cannot change in place
 
     result = cli("apply", STACK, "--auto-approve")
     assert result.code == 1
     assert "vector_stores.knowledge would be replaced" in result.err and "description" in result.err
-    assert _writes(emulator) == writes
+    assert api_writes(emulator) == writes
 
 
 def test_ignore_changes_hides_a_hand_edit_of_instructions(cli, workspace: Path, read_state, api: openai.OpenAI):
