@@ -33,6 +33,7 @@ from provisioner.planner import live_fingerprint, make_plan
 from provisioner.resources import HANDLERS
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
+from provisioner.state import surgery
 from provisioner.state.manager import StateManager
 
 
@@ -116,6 +117,8 @@ def _declared(stack: Stack) -> list:
 
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_path: Path | None) -> Plan:
     state = states.load()
+    moved, forgotten = surgery.edits_of_stack(state, stack.moved, stack.removed)
+    state = surgery.replay(state, moved, forgotten)  # planned as if made; apply makes them first
     declared = _declared(stack)
     # a destroy wants nothing: it reads only what the state tracks, so a kind the endpoint dropped
     # (the Assistants API after its sunset) is planned as gone instead of refusing the destroy
@@ -123,7 +126,7 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
     the_plan = make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
                          state_path=str(states.backend.describe()), state_location=_location(stack, state_path),
-                         lifecycles=stack.lifecycles)
+                         lifecycles=stack.lifecycles, moved=moved, forgotten=forgotten)
     check_prevent_destroy(the_plan, stack.lifecycles)
     return the_plan
 
@@ -165,7 +168,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     elif markdown:
         click.echo(render.plan_markdown(the_plan), nl=False)
     else:
-        click.echo(render.plan_text(the_plan, settings.color), nl=False)
+        click.echo(render.state_edits_text(the_plan) + render.plan_text(the_plan, settings.color), nl=False)
         if out:
             click.echo(f"\nSaved the plan to {out}. To carry out exactly these actions: provisioner apply {out}")
     if detailed_exitcode and the_plan.has_changes:
@@ -208,7 +211,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
         states = StateManager(open_backend(location), saved.stack)
         with states.lock("apply"), connect(saved.provider) as api:
             _print_header(api, states)
-            state = states.load()
+            state = surgery.replay(states.load(), saved.moved, saved.forgotten)
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
             ensure_current(saved, state, live_fingerprint(state, observed))
             yield saved, states, api
@@ -236,7 +239,9 @@ def _run_apply(settings: Settings, path: Path, variables, var_files, state_path,
                parallelism: int, as_json: bool, destroy: bool) -> None:
     with _planned(path, variables, var_files, state_path, destroy) as (the_plan, states, api):
         if not as_json:
-            click.echo(render.plan_text(the_plan, settings.color), nl=False)
+            click.echo(render.state_edits_text(the_plan) + render.plan_text(the_plan, settings.color), nl=False)
+        if the_plan.moved or the_plan.forgotten:  # state only, no API call: made before any change
+            states.persist(surgery.replay(states.current(), the_plan.moved, the_plan.forgotten))
         if not the_plan.has_changes:
             if as_json:
                 click.echo(render.plan_json(the_plan))

@@ -110,6 +110,8 @@ class _Loader:
                    ).check(specs["vector_stores"], assistants)
         lifecycles = lifecycle.collect(specs, file_sets, self.smap, self.diags)
         if top:
+            self._check_removed(top, specs, file_sets)
+        if top:
             self._check_provider(top)
             self._check_state(top)
         self.diags.raise_if_any()
@@ -127,6 +129,8 @@ class _Loader:
             functions=functions,
             assistants=assistants,
             lifecycles=lifecycles,
+            moved=top.moved,
+            removed=top.removed,
         )
 
     # ---- parse and merge -------------------------------------------------------------------
@@ -274,6 +278,16 @@ class _Loader:
             if spec is not None:
                 valid[name] = spec
         return valid
+
+    def _check_removed(self, top: StackFile, specs: dict[str, Any], file_sets: dict[str, list[str]]) -> None:
+        """`removed:` names what the stack no longer declares; forgetting what it declares would undo itself."""
+        declared = {address(group, name) for group in GROUPS for name in specs.get(group, {})}
+        declared.update(member for members in file_sets.values() for member in members)
+        for i, entry in enumerate(top.removed):
+            if entry.address in declared:
+                self.diags.add(f"removed: {entry.address} is still declared in the stack",
+                               self.smap.value(("removed", i, "address")),
+                               hint=f"delete {entry.address} from the stack, or drop this removed: entry")
 
     def _check_provider(self, top: StackFile) -> None:
         provider = top.provider

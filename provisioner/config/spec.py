@@ -184,6 +184,21 @@ class AssistantSpec(Spec):
     lifecycle: Lifecycle | None = None
 
 
+class Moved(Spec):
+    """A resource renamed in the stack: its state entry moves, and the live object is kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+
+
+class Removed(Spec):
+    """A resource dropped from the stack; with destroy: false it is forgotten, not deleted."""
+
+    address: str
+    destroy: bool = True
+
+
 class StackFile(Spec):
     """The top level of one stack file (a directory of files merges into one of these)."""
 
@@ -197,6 +212,8 @@ class StackFile(Spec):
     vector_stores: dict[str, VectorStoreSpec] = {}
     functions: dict[str, FunctionSpec] = {}
     assistants: dict[str, AssistantSpec] = {}
+    moved: list[Moved] = []
+    removed: list[Removed] = []
 
 
 # ---- what the loader produces: everything resolved, read and hashed -------------------------
@@ -236,3 +253,5 @@ class Stack(Spec):
     # instructions_file already read into instructions, response_format schema_file into schema
     assistants: dict[str, AssistantSpec]
     lifecycles: dict[str, Lifecycle] = {}  # by address; a file set's members share the set's
+    moved: list[Moved] = []
+    removed: list[Removed] = []

@@ -90,3 +90,20 @@ def tag_follows_state(live: dict[str, Any], address: str) -> dict[str, Any]:
     if isinstance(metadata, dict) and metadata.get(OWNER_ADDRESS) not in (None, address):
         return {**live, "metadata": {**metadata, OWNER_ADDRESS: address}}
     return live
+
+
+def edits_of_stack(state: State, moved: Iterable[Any], removed: Iterable[Any]) -> tuple[list[dict[str, str]], list[str]]:
+    """The stack's `moved:` and `removed: {destroy: false}` blocks that this state still has to take:
+    a move already made (or of something never applied) and a resource already forgotten are done."""
+    moves = [{"from": m.from_, "to": m.to} for m in moved if m.from_ in state.resources]
+    forgets = [r.address for r in removed if not r.destroy and r.address in state.resources]
+    return moves, forgets
+
+
+def replay(state: State, moves: Iterable[dict[str, str]], forgets: Iterable[str]) -> State:
+    """`state` with these edits made (those it already has are skipped), as plan showed them."""
+    for entry in moves:
+        if entry["from"] in state.resources:
+            state = move(state, entry["from"], entry["to"])
+    present = [address for address in forgets if address in state.resources]
+    return forget(state, present) if present else state

@@ -80,3 +80,46 @@ def test_state_rm_forgets_without_deleting(cli, workspace: Path, emulator, read_
     assert plan.code == 0, plan.output
     assert api_writes(emulator) == writes
     assert api.beta.assistants.retrieve(assistant_id).id == assistant_id
+
+
+def test_a_moved_block_renames_without_an_api_write(cli, workspace: Path, emulator, read_state):
+    assert cli("apply", STACK, "--auto-approve").code == 0
+    store_id = read_state()["resources"]["vector_stores.knowledge"]["id"]
+    writes = api_writes(emulator)
+    _rename_the_store_in_the_stack(workspace)
+    (workspace / STACK / "moved.yaml").write_text("moved:\n  - {from: vector_stores.knowledge, to: vector_stores.kb}\n")
+
+    plan = cli("plan", STACK)
+    assert plan.code == 0, plan.output
+    assert "vector_stores.knowledge has moved to vector_stores.kb" in plan.out and "No changes." in plan.out
+    result = cli("apply", STACK, "--auto-approve")
+    assert result.code == 0, result.output
+    assert read_state()["resources"]["vector_stores.kb"]["id"] == store_id
+    again = cli("plan", STACK, "--detailed-exitcode")
+    assert again.code == 0 and "has moved" not in again.out  # done once; the block may stay
+    assert api_writes(emulator) == writes
+
+
+def test_a_removed_block_forgets_without_deleting(cli, workspace: Path, emulator, read_state, api: openai.OpenAI):
+    assert cli("apply", STACK, "--auto-approve").code == 0
+    assistant_id = read_state()["resources"]["assistants.support"]["id"]
+    writes = api_writes(emulator)
+    stack = (workspace / STACK / "stack.yaml").read_text()
+    (workspace / STACK / "stack.yaml").write_text(
+        stack[:stack.index("assistants:\n")] + "removed:\n  - {address: assistants.support, destroy: false}\n")
+
+    plan = cli("plan", STACK, "--out", "forget.json")
+    assert plan.code == 0, plan.output
+    assert "assistants.support will be forgotten" in plan.out and "No changes." in plan.out
+    assert cli("apply", "forget.json").code == 0
+    assert "assistants.support" not in read_state()["resources"]
+    assert cli("plan", STACK, "--detailed-exitcode").code == 0
+    assert api_writes(emulator) == writes
+    assert api.beta.assistants.retrieve(assistant_id).id == assistant_id
+
+
+def test_removed_of_a_declared_resource_is_a_stack_error(cli, workspace: Path):
+    (workspace / STACK / "removed.yaml").write_text("removed:\n  - {address: vector_stores.knowledge, destroy: false}\n")
+    result = cli("plan", STACK)
+    assert result.code == 1
+    assert "removed.yaml:2:" in result.err and "vector_stores.knowledge is still declared" in result.err
