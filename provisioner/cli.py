@@ -35,6 +35,7 @@ from provisioner.state.local import LocalFileBackend
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
 from provisioner.state import surgery
 from provisioner.state.manager import StateManager
+from provisioner.state.waiting import lock_waiting, parse_duration
 
 
 class ExitCode(IntEnum):
@@ -77,6 +78,25 @@ def stack_options(fn):
     fn = click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
                       help="Set a variable (repeatable).")(fn)
     return fn
+
+
+def _lock_timeout(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    try:
+        ctx.meta["lock_timeout"] = parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def lock_option(fn):
+    """`--lock-timeout`, read by _lock through the click context so commands need not pass it on."""
+    return click.option("--lock-timeout", default="0s", show_default=True, metavar="DURATION",
+                        expose_value=False, callback=_lock_timeout,
+                        help="How long to wait for a state lock held by another run (e.g. 10s, 2m).")(fn)
+
+
+def _lock(states: StateManager, who: str):
+    timeout = click.get_current_context().meta.get("lock_timeout", 0.0)
+    return lock_waiting(states, who, timeout, lambda line: click.echo(line, err=True))
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -152,13 +172,14 @@ def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
+@lock_option
 @click.pass_obj
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
          out: Path | None, detailed_exitcode: bool, destroy: bool) -> None:
     """Show what apply would change, reading the live resources."""
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with states.lock("plan"), connect(_provider(stack)) as api:
+    with _lock(states, "plan"), connect(_provider(stack)) as api:
         _print_header(api, states)
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
@@ -209,7 +230,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
                                    hint=f"to carry out this plan, review it and run `provisioner apply {path}`")
         location = of_saved_plan(saved.state_location, saved.state_path, state_path)
         states = StateManager(open_backend(location), saved.stack)
-        with states.lock("apply"), connect(saved.provider) as api:
+        with _lock(states, "apply"), connect(saved.provider) as api:
             _print_header(api, states)
             state = surgery.replay(states.load(), saved.moved, saved.forgotten)
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
@@ -218,7 +239,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
         return
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with states.lock("apply"), connect(_provider(stack)) as api:
+    with _lock(states, "apply"), connect(_provider(stack)) as api:
         _print_header(api, states)
         yield _plan(stack, states, api, destroy, state_path), states, api
 
@@ -275,7 +296,7 @@ def apply_options(fn):
     fn = click.option("--parallelism", default=4, show_default=True, type=click.IntRange(1, 64),
                       help="How many independent changes run at once.")(fn)
     fn = click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")(fn)
-    return stack_options(fn)
+    return lock_option(stack_options(fn))
 
 
 @cli.command()
@@ -335,6 +356,7 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
 @click.argument("address")
 @click.argument("live_id", metavar="ID")
 @stack_options
+@lock_option
 def import_command(path: Path, address: str, live_id: str, variables, var_files, state_path) -> None:
     """Bring an existing object (made by hand) under the stack as ADDRESS; nothing live changes.
 
@@ -342,7 +364,7 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
     """
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with states.lock("import"), connect(_provider(stack)) as api:
+    with _lock(states, "import"), connect(_provider(stack)) as api:
         import_resource(_declared(stack), states, api, address, live_id)
     click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
 

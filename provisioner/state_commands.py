@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from provisioner import render
-from provisioner.cli import _load, _states, stack_options
+from provisioner.cli import _load, _lock, _states, lock_option, stack_options
 from provisioner.state import surgery
 
 PATH = click.argument("path", type=click.Path(exists=True, path_type=Path))
@@ -52,10 +52,11 @@ def show_command(path: Path, address: str, variables, var_files, state_path, as_
 @PATH
 @click.argument("addresses", metavar="ADDRESS...", nargs=-1, required=True)
 @stack_options
+@lock_option
 def rm_command(path: Path, addresses: tuple[str, ...], variables, var_files, state_path) -> None:
     """Forget ADDRESS (repeatable): the object stays live, no longer managed by the stack."""
     states = _states(_load(path, variables, var_files), state_path)
-    with states.lock("state rm"):
+    with _lock(states, "state rm"):
         state = states.load()
         ids = {a: state.resources[a].id for a in addresses if a in state.resources}
         states.persist(surgery.forget(state, addresses))
@@ -68,9 +69,10 @@ def rm_command(path: Path, addresses: tuple[str, ...], variables, var_files, sta
 @click.argument("old")
 @click.argument("new")
 @stack_options
+@lock_option
 def mv_command(path: Path, old: str, new: str, variables, var_files, state_path) -> None:
     """Move the resource at OLD to NEW (same kind): the live object keeps its id."""
     states = _states(_load(path, variables, var_files), state_path)
-    with states.lock("state mv"):
+    with _lock(states, "state mv"):
         states.persist(surgery.move(states.load(), old, new))
     click.echo(f"Moved {old} to {new}; nothing live changed.")
