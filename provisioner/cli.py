@@ -25,10 +25,11 @@ from provisioner.applier import Applier, ensure_current
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import Stack
 from provisioner.config.yaml_source import ParseLimits
-from provisioner.connection import connect
+from provisioner.connection import DEFAULT_EMULATOR_DATA, connect
 from provisioner.drift import TAGGED_KINDS, detect, refreshed
 from provisioner.errors import ProvisionerError, StackError, StateLockedError
 from provisioner.importer import import_resource
+from provisioner.lifecycle import check_prevent_destroy
 from provisioner.observe import Observed, observe
 from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
 from provisioner.plan import Action, Plan
@@ -39,7 +40,9 @@ from provisioner.schema import schema_json
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.backend import unlock_hint
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
+from provisioner.state import surgery
 from provisioner.state.manager import StateManager
+from provisioner.state.waiting import lock_waiting, parse_duration
 from provisioner.trust import DEFAULT_KEY_ENV, ENDPOINTS_ENV, KEY_ENVS_ENV, Trust, endpoint_refusals
 
 
@@ -170,13 +173,32 @@ def stack_options(fn):
     fn = trust_options(fn)
     fn = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
                       help="Local state file, overriding the stack's state: block"
-                      " (default: state/<stack>.json).")(fn)
+                      " (default: state/<stack>.json in the stack's folder).")(fn)
     fn = click.option("--var-file", "var_files", multiple=True,
                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
                       help="YAML or JSON file of variable values (repeatable).")(fn)
     fn = click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
                       help="Set a variable (repeatable).")(fn)
     return fn
+
+
+def _lock_timeout(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    try:
+        ctx.meta["lock_timeout"] = parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def lock_option(fn):
+    """`--lock-timeout`, read by _lock through the click context so commands need not pass it on."""
+    return click.option("--lock-timeout", default="0s", show_default=True, metavar="DURATION",
+                        expose_value=False, callback=_lock_timeout,
+                        help="How long to wait for a state lock held by another run (e.g. 10s, 2m).")(fn)
+
+
+def _lock(states: StateManager, who: str):
+    timeout = click.get_current_context().meta.get("lock_timeout", 0.0)
+    return lock_waiting(states, who, timeout, lambda line: click.echo(line, err=True))
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -195,6 +217,9 @@ def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]) -
 
 def _provider(stack: Stack) -> dict[str, Any]:
     provider = stack.provider.model_dump()
+    if provider.get("kind") == "emulator" and not provider.get("data"):
+        # the embedded emulator's data belongs to the stack, wherever the command runs from
+        provider["data"] = str(DEFAULT_EMULATOR_DATA)
     if provider.get("data"):
         provider["data"] = str((stack.root / provider["data"]).resolve())
     return provider
@@ -205,7 +230,7 @@ def _connect(provider: dict[str, Any]) -> contextlib.AbstractContextManager[Api]
 
 
 def _location(stack: Stack, state_path: Path | None) -> Location:
-    return locate(stack.name, stack.state.model_dump(), state_path)
+    return locate(stack.name, stack.state.model_dump(), state_path, root=stack.root)
 
 
 def _states(stack: Stack, state_path: Path | None) -> StateManager:
@@ -218,13 +243,18 @@ def _declared(stack: Stack) -> list:
 
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_path: Path | None) -> Plan:
     state = states.load()
+    moved, forgotten = surgery.edits_of_stack(state, stack.moved, stack.removed)
+    state = surgery.replay(state, moved, forgotten)  # planned as if made; apply makes them first
     declared = _declared(stack)
     # a destroy wants nothing: it reads only what the state tracks, so a kind the endpoint dropped
     # (the Assistants API after its sunset) is planned as gone instead of refusing the destroy
     wanted = [] if destroy else declared
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
-    return make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
-                     state_path=str(states.backend.describe()), state_location=_location(stack, state_path))
+    the_plan = make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
+                         state_path=str(states.backend.describe()), state_location=_location(stack, state_path),
+                         lifecycles=stack.lifecycles, moved=moved, forgotten=forgotten)
+    check_prevent_destroy(the_plan, stack.lifecycles)
+    return the_plan
 
 
 @cli.command()
@@ -267,6 +297,7 @@ def schema() -> None:
               help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
 @click.option("--verbose", "-v", is_flag=True, help="List every file of a large file set instead of one group line.")
+@lock_option
 @click.pass_obj
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
          out: Path | None, detailed_exitcode: bool, destroy: bool, verbose: bool) -> None:
@@ -274,6 +305,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "plan", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+        _print_header(api, states)
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
         write_atomic(out, the_plan.to_json().encode())
@@ -282,11 +314,15 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     elif markdown:
         click.echo(render.plan_markdown(the_plan), nl=False)
     else:
-        click.echo(render.plan_text(the_plan, settings.color, verbose), nl=False)
+        click.echo(render.state_edits_text(the_plan) + render.plan_text(the_plan, settings.color, verbose), nl=False)
         if out:
             click.echo(f"\nSaved the plan to {out}. To carry out exactly these actions: provisioner apply {out}")
     if detailed_exitcode and the_plan.has_changes:
         raise SystemExit(ExitCode.CHANGES)
+
+
+def _print_header(api: Api, states: StateManager) -> None:
+    click.echo(render.run_header(api.describe(), states.backend.describe()), err=True, nl=False)
 
 
 def _is_saved_plan(path: Path) -> bool:
@@ -316,7 +352,7 @@ def _locked(states: StateManager, who: str, path: Path, variables, var_files, st
     """Hold the state; when another run holds it, the hint is the force-unlock command for this very
     state, as typed here (the same stack or saved plan, variables and --state), ready to paste."""
     try:
-        with states.lock(who):
+        with _lock(states, who):
             yield
     except StateLockedError as exc:
         if exc.lock_id:
@@ -333,11 +369,16 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
     """Lock the state, connect, and either plan now or load a saved plan and check it is current."""
     if _is_saved_plan(path):
         saved, states = _saved_plan(path, state_path)
+        if destroy and not saved.destroy:  # a destroy must only ever destroy
+            raise ProvisionerError(f"{path} is not a destroy plan: destroy carries out only a plan saved by"
+                                   " `provisioner plan --destroy`; nothing was changed",
+                                   hint=f"to carry out this plan, review it and run `provisioner apply {path}`")
         refusals = endpoint_refusals(saved.provider, _trust())
         if refusals:
             raise ProvisionerError(f"{path}: {refusals[0].message}", hint=refusals[0].hint)
         with _locked(states, "apply", path, (), (), state_path), _connect(saved.provider) as api:
-            state = states.load()
+            _print_header(api, states)
+            state = surgery.replay(states.load(), saved.moved, saved.forgotten)
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
             ensure_current(saved, state, live_fingerprint(state, observed))
             yield saved, states, api
@@ -345,6 +386,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "apply", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+        _print_header(api, states)
         yield _plan(stack, states, api, destroy, state_path), states, api
 
 
@@ -364,15 +406,18 @@ def _run_apply(settings: Settings, path: Path, variables, var_files, state_path,
                parallelism: int, as_json: bool, destroy: bool) -> None:
     with _planned(path, variables, var_files, state_path, destroy) as (the_plan, states, api):
         if not as_json:
-            click.echo(render.plan_text(the_plan, settings.color), nl=False)
+            click.echo(render.state_edits_text(the_plan) + render.plan_text(the_plan, settings.color), nl=False)
+        if the_plan.moved or the_plan.forgotten:  # state only, no API call: made before any change
+            states.persist(surgery.replay(states.current(), the_plan.moved, the_plan.forgotten))
         if not the_plan.has_changes:
             if as_json:
                 click.echo(render.plan_json(the_plan))
             _write_outputs(states)
             return
-        saved = _is_saved_plan(path)
-        verb = "destroy every resource of" if destroy else "perform these actions on"
-        _confirm(settings, auto_approve or saved, f"\nDo you really want to {verb} stack {the_plan.stack}?")
+        # a saved plan was reviewed when it was made, except that a destroy asks again, however it comes
+        reviewed = _is_saved_plan(path) and not the_plan.destroy
+        verb = "destroy every resource of" if the_plan.destroy else "perform these actions on"
+        _confirm(settings, auto_approve or reviewed, f"\nDo you really want to {verb} stack {the_plan.stack}?")
         printer = render.EventPrinter(sys.stderr, settings.interactive, settings.color)
         result = Applier(api, states, printer, parallelism).apply(the_plan)
         _write_outputs(states)
@@ -398,7 +443,7 @@ def apply_options(fn):
     fn = click.option("--parallelism", default=4, show_default=True, type=click.IntRange(1, 64),
                       help="How many independent changes run at once.")(fn)
     fn = click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")(fn)
-    return stack_options(fn)
+    return lock_option(stack_options(fn))
 
 
 @cli.command()
@@ -448,7 +493,8 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
     """Print the outputs of the last apply: resource ids and assistant definitions.
 
     NAME picks one: a resource address (its id), or an assistant by name or address (its Responses
-    definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json.
+    definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json
+    beside the state.
     """
     stack = _load(path, variables, var_files)
     outputs = outputs_of(_states(stack, state_path).load())
@@ -464,6 +510,7 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
 @click.argument("address")
 @click.argument("live_id", metavar="ID")
 @stack_options
+@lock_option
 def import_command(path: Path, address: str, live_id: str, variables, var_files, state_path) -> None:
     """Bring an existing object (made by hand) under the stack as ADDRESS; nothing live changes.
 
@@ -556,7 +603,13 @@ cli.add_command(_LazyCommand("emulator", "provisioner.emulator.cli:emulator_comm
                              "Run a local, wire-faithful emulator of the OpenAI API."))
 
 
+def _register_state() -> None:
+    from provisioner.state_commands import state_group
+    cli.add_command(state_group, "state")
+
+
 def main(argv: list[str] | None = None) -> None:
+    _register_state()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="provisioner", standalone_mode=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from provisioner.api.base import Api
-from provisioner.errors import ProvisionerError
+from provisioner.errors import ProvisionerError, display_path
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 EMULATOR_URL_ENV = "PROVISIONER_EMULATOR_URL"
@@ -34,8 +34,9 @@ def connect(provider: dict[str, Any], announce: Callable[[str], None] = lambda l
             yield _api(url, os.environ.get(provider.get("api_key_env") or "", "") or EMULATOR_KEY, provider,
                        f"the emulator at {url}")
             return
-        with _embedded_emulator(Path(provider.get("data") or DEFAULT_EMULATOR_DATA)) as url:
-            yield _api(url, EMULATOR_KEY, provider, "the embedded emulator")
+        data = Path(provider.get("data") or DEFAULT_EMULATOR_DATA)
+        with _embedded_emulator(data) as url:
+            yield _api(url, EMULATOR_KEY, provider, f"the embedded emulator (data in {display_path(data)})")
         return
     variable = provider.get("api_key_env") or "OPENAI_API_KEY"
     key = os.environ.get(variable)

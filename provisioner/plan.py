@@ -88,6 +88,9 @@ class Plan(Frozen):
     live_fingerprint: str  # hash of the live objects the plan read; a saved plan is stale when it moves
     changes: list[Change]
     destroy: bool = False
+    # state edits from the stack's moved: and removed: blocks, made at apply with no API call
+    moved: list[dict[str, str]] = []  # [{"from": address, "to": address}]
+    forgotten: list[str] = []
 
     @property
     def actionable(self) -> list[Change]:

@@ -9,17 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
+from provisioner.config.spec import Lifecycle
 from provisioner.config.suggest import did_you_mean
 from provisioner.diff import field_changes
 from provisioner.errors import ProvisionerError
 from provisioner.graph import Graph
+from provisioner.lifecycle import as_live, ignored_attributes
 from provisioner.observe import EXTERNAL_KINDS, MODEL_KINDS, Observed, is_deposed
 from provisioner.plan import PENDING_MARKER, Action, Change, Plan, unknown_id
 from provisioner.resources import handler_for
 from provisioner.resources.base import Declared
 from provisioner.state.model import ResourceState, State
+from provisioner.state.surgery import tag_follows_state
 
 NEW_ID_ACTIONS = (Action.CREATE, Action.REPLACE)
 LEFT_ALONE = ("An older provisioner recorded its interrupted create without a marker, so an object it may "
@@ -28,7 +31,7 @@ UNPROVEN = f"new in the stack. {LEFT_ALONE}"
 
 
 def make_plan(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
-              destroy: bool = False, **where: Any) -> Plan:
+              destroy: bool = False, lifecycles: Mapping[str, Lifecycle] | None = None, **where: Any) -> Plan:
     """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone."""
     wanted = {} if destroy else {d.address: d for d in declared}
     decided: dict[str, Change] = {}
@@ -44,7 +47,8 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     order = _dependency_order(wanted)
     for address in order:
         item = wanted[address]
-        change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed)
+        ignored = ignored_attributes((lifecycles or {}).get(address), address.split(".")[0])
+        change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed, ignored)
         if change.id is not None:  # an untracked object this change takes over (adopt or replace)
             claimed.add(change.id)
         decided[address] = change
@@ -112,7 +116,7 @@ def _compared(attributes: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | None, observed: Observed,
-            claimed: set[str]) -> Change:
+            claimed: set[str], ignored: frozenset[str] | None = frozenset()) -> Change:
     handler = handler_for(item.kind)
     live_objects = observed.objects.get(item.kind, {})
     context = observed.context
@@ -148,14 +152,16 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
         return Change(**common, action=Action.CREATE, drift=True, before=None,
                       reason=f"{recorded.id} was deleted outside provisioner; it will be created again")
 
-    before = handler.live_attributes(live, item.address, context)
+    before = tag_follows_state(handler.live_attributes(live, item.address, context), item.address)
+    # ignored fields (lifecycle.ignore_changes) compare as live: an edit elsewhere is no update, no drift
+    wanted, common["after"] = as_live(wanted, before, ignored), as_live(after, before, ignored)
     unusable = handler.unusable(live)
     if unusable:
         return Change(**common, action=Action.REPLACE, id=recorded.id, before=before,
                       diff=field_changes(before, wanted), drift=True,
                       reason=f"{recorded.id} cannot serve again: {unusable}")
     diff = field_changes(before, wanted, handler.replace_fields)
-    drifted = field_changes(_compared(recorded.attributes, item.kind), before)
+    drifted = field_changes(as_live(_compared(recorded.attributes, item.kind), before, ignored), before)
     reason = None
     if drifted:
         reason = "changed outside provisioner: " + ", ".join(sorted({d.path.split(".")[0].split("[")[0]

@@ -230,3 +230,16 @@ class EventPrinter:
         self.stream.write(text + ("\n" if newline else ""))
         self._open_line = not newline
         self.stream.flush()
+
+
+def run_header(endpoint: str, state: str) -> str:
+    """What a plan or apply works against, printed first so a wrong endpoint or state is seen early."""
+    return f"Endpoint: {endpoint}\nState:    {state}\n"
+
+
+def state_edits_text(plan: Plan) -> str:
+    """The stack's moved: and removed: blocks as the plan takes them: state edits, no API call."""
+    lines = [f"  # {m['from']} has moved to {m['to']} (the live object is kept)" for m in plan.moved]
+    lines += [f"  # {address} will be forgotten: it stays live, no longer managed (removed: destroy: false)"
+              for address in plan.forgotten]
+    return "\n".join(lines) + "\n\n" if lines else ""

@@ -123,9 +123,27 @@ def api(client: openai.OpenAI) -> openai.OpenAI:
     return client
 
 
+def stack_state(workspace: Path, stack: str, folder: str | None = None, suffix: str = ".json") -> Path:
+    """Where the stack named `stack`, kept in stacks/<folder> (default: its name), keeps its state
+    by default: state/ in the stack's own folder, whatever the working directory."""
+    return workspace / "stacks" / (folder or stack) / "state" / f"{stack}{suffix}"
+
+
+def api_writes(emulator: EmulatorProcess) -> int:
+    """Requests so far that could change something live: every method but GET, from the stats."""
+    return sum(n for route, n in emulator.stats()["requests"].items() if not route.startswith("GET"))
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a stack file as a user would; `old` must be there."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
 @pytest.fixture
 def read_state(workspace: Path):
     """The stack's state file as JSON, as a user would inspect it."""
     def read(stack: str = "support-bot") -> dict:
-        return json.loads((workspace / "state" / f"{stack}.json").read_text())
+        return json.loads(stack_state(workspace, stack).read_text())
     return read

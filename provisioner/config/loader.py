@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from provisioner import lifecycle
 from provisioner.addresses import address
 from provisioner.config import filesets
 from provisioner.config.confine import Confinement
@@ -125,6 +126,9 @@ class _Loader:
                    vector_stores=specs["vector_stores"].keys(),
                    functions={key: spec.name or key for key, spec in specs["functions"].items()}
                    ).check(specs["vector_stores"], assistants)
+        lifecycles = lifecycle.collect(specs, file_sets, self.smap, self.diags)
+        if top:
+            self._check_removed(top, specs, file_sets)
         if top:
             self._check_provider(top)
             self._check_state(top)
@@ -142,6 +146,9 @@ class _Loader:
             vector_stores=specs["vector_stores"],
             functions=functions,
             assistants=assistants,
+            lifecycles=lifecycles,
+            moved=top.moved,
+            removed=top.removed,
         )
 
     # ---- parse and merge -------------------------------------------------------------------
@@ -290,6 +297,16 @@ class _Loader:
             if spec is not None:
                 valid[name] = spec
         return valid
+
+    def _check_removed(self, top: StackFile, specs: dict[str, Any], file_sets: dict[str, list[str]]) -> None:
+        """`removed:` names what the stack no longer declares; forgetting what it declares would undo itself."""
+        declared = {address(group, name) for group in GROUPS for name in specs.get(group, {})}
+        declared.update(member for members in file_sets.values() for member in members)
+        for i, entry in enumerate(top.removed):
+            if entry.address in declared:
+                self.diags.add(f"removed: {entry.address} is still declared in the stack",
+                               self.smap.value(("removed", i, "address")),
+                               hint=f"delete {entry.address} from the stack, or drop this removed: entry")
 
     def _check_provider(self, top: StackFile) -> None:
         provider = top.provider

@@ -40,7 +40,7 @@ class StateSpec(Spec):
     stack names the environment variable that holds it, never the string itself."""
 
     backend: Literal["local", "postgres"] = "local"
-    path: str | None = None  # local: the state file, relative to the stack file (default state/<stack>.json)
+    path: str | None = None  # local: the state file, relative to the stack file (default state/<stack>.json there too)
     conninfo_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")  # postgres
     name: str | None = Field(default=None, min_length=1, max_length=200)  # postgres: the row (default: the stack)
 
@@ -54,15 +54,24 @@ class Defaults(Spec):
     assistant_target: AssistantTarget = "assistants_api"
 
 
+class Lifecycle(Spec):
+    """Guards on one resource: never delete or replace it; leave fields edited elsewhere alone."""
+
+    prevent_destroy: bool = False
+    ignore_changes: Union[Literal["all"], list[str]] = []  # field names (see provisioner.lifecycle)
+
+
 class FileSpec(Spec):
     path: str
     purpose: FilePurpose = "assistants"
+    lifecycle: Lifecycle | None = None
 
 
 class FileSetSpec(Spec):
     include: list[str] = Field(min_length=1)
     exclude: list[str] = []
     purpose: FilePurpose = "assistants"
+    lifecycle: Lifecycle | None = None  # for every file of the set
 
 
 class ExpiresAfter(Spec):
@@ -100,6 +109,7 @@ class VectorStoreSpec(Spec):
     chunking_strategy: ChunkingStrategy | None = None
     files: list[Union[str, VectorStoreFile]] = []
     file_sets: list[Union[str, VectorStoreFileSet]] = []
+    lifecycle: Lifecycle | None = None
 
 
 class FunctionSpec(Spec):
@@ -173,6 +183,22 @@ class AssistantSpec(Spec):
     response_format: Union[Literal["auto"], ResponseFormat, None] = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
     metadata: Metadata = {}
+    lifecycle: Lifecycle | None = None
+
+
+class Moved(Spec):
+    """A resource renamed in the stack: its state entry moves, and the live object is kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+
+
+class Removed(Spec):
+    """A resource dropped from the stack; with destroy: false it is forgotten, not deleted."""
+
+    address: str
+    destroy: bool = True
 
 
 class StackFile(Spec):
@@ -190,6 +216,8 @@ class StackFile(Spec):
     vector_stores: dict[str, VectorStoreSpec] = {}
     functions: dict[str, FunctionSpec] = {}
     assistants: dict[str, AssistantSpec] = {}
+    moved: list[Moved] = []
+    removed: list[Removed] = []
 
 
 # ---- what the loader produces: everything resolved, read and hashed -------------------------
@@ -228,3 +256,6 @@ class Stack(Spec):
     functions: dict[str, ResolvedFunction]
     # instructions_file already read into instructions, response_format schema_file into schema
     assistants: dict[str, AssistantSpec]
+    lifecycles: dict[str, Lifecycle] = {}  # by address; a file set's members share the set's
+    moved: list[Moved] = []
+    removed: list[Removed] = []

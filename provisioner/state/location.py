@@ -22,15 +22,21 @@ STATE_DIR = Path("state")
 Location = dict[str, str]
 
 
-def locate(stack_name: str, settings: Mapping[str, Any] | None, override: Path | None = None) -> Location:
-    """The location of a stack's state: `--state FILE` wins, then the stack's `state:` block."""
+def locate(stack_name: str, settings: Mapping[str, Any] | None, override: Path | None = None,
+           root: Path | None = None) -> Location:
+    """The location of a stack's state: `--state FILE` wins, then the stack's `state:` block.
+
+    The default file is under the stack's `root`, not the working directory, so every way of naming
+    the same stack (`plan .` inside it, `plan path/to/stack` from elsewhere) finds the same state.
+    `--state FILE` stays as the operator typed it: relative to the working directory."""
     if override is not None:
         return {"backend": "local", "path": str(override)}
     settings = settings or {}
     if settings.get("backend") == "postgres":
         return {"backend": "postgres", "name": settings.get("name") or stack_name,
                 "conninfo_env": settings["conninfo_env"]}
-    return {"backend": "local", "path": settings.get("path") or str(STATE_DIR / f"{stack_name}.json")}
+    default = (root.absolute() if root is not None else Path()) / STATE_DIR / f"{stack_name}.json"
+    return {"backend": "local", "path": settings.get("path") or str(default)}
 
 
 def of_saved_plan(recorded: Mapping[str, str], state_path: str, override: Path | None) -> Location:

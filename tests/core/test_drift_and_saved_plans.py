@@ -6,6 +6,8 @@ from pathlib import Path
 
 import openai
 
+from tests.conftest import api_writes, stack_state
+
 QUICKSTART = "stacks/quickstart"
 
 
@@ -76,3 +78,16 @@ def test_plan_json_and_markdown_are_machine_and_review_friendly(cli, workspace: 
     assert plan["changes"][0]["after"]["tools"][0]["function"]["name"] == "get_weather"
     markdown = cli("plan", QUICKSTART, "--markdown").out
     assert "| `assistants.weather` | create |" in markdown
+
+
+def test_destroy_refuses_a_saved_plan_that_is_not_a_destroy_plan(cli, workspace: Path, emulator, api):
+    assert cli("plan", "stacks/quickstart", "--out", "create.json").code == 0
+    writes = api_writes(emulator)
+    for extra in ((), ("--auto-approve",)):
+        result = cli("destroy", "create.json", *extra)
+        assert result.code == 1
+        assert "create.json is not a destroy plan" in result.err and "provisioner apply create.json" in result.err
+        assert "Traceback" not in result.output
+    assert api_writes(emulator) == writes
+    assert not stack_state(workspace, "quickstart").exists()
+    assert cli("apply", "create.json").code == 0  # the same plan still applies as what it is

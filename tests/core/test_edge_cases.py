@@ -13,6 +13,7 @@ from pathlib import Path
 import openai
 
 from provisioner.resources import vector_store
+from tests.conftest import stack_state
 
 
 def write_stack(workspace: Path, name: str, stack: str, files: dict[str, str] | None = None) -> str:
@@ -56,7 +57,7 @@ def no_changes(cli, stack: str) -> None:
 
 
 def resources(workspace: Path, stack_name: str) -> dict:
-    return json.loads((workspace / "state" / f"{stack_name}.json").read_text())["resources"]
+    return json.loads(stack_state(workspace, stack_name).read_text())["resources"]
 
 
 def ids(workspace: Path, stack_name: str) -> dict[str, str]:
@@ -427,7 +428,8 @@ def test_parallelism_1_and_8_reach_the_same_end_state(cli, workspace: Path, api:
         result = cli("apply", "stacks/support-bot", "--auto-approve", "--parallelism", parallelism, "--state", state)
         assert result.code == 0, result.output
         assert "7 added" in result.out
-        (workspace / "state" / "support-bot.json").write_text((workspace / state).read_text())
+        stack_state(workspace, "support-bot").parent.mkdir(exist_ok=True)
+        stack_state(workspace, "support-bot").write_text((workspace / state).read_text())
         ends.append(_end_state(workspace, api, "support-bot"))
         assert cli("plan", "stacks/support-bot", "--detailed-exitcode", "--state", state).code == 0
     assert ends[0] == ends[1]
@@ -486,14 +488,18 @@ def test_a_saved_destroy_plan_destroys(cli, workspace: Path, api: openai.OpenAI)
     assert saved.code == 0 and "7 to destroy" in saved.out
     edit(workspace, stack, "temperature: 0.2", "temperature: 0.9")  # no bearing on a saved plan
 
-    result = cli("apply", "destroy.json")
+    refused = cli("apply", "destroy.json")  # a destroy asks, even when saved: here nobody can answer
+    assert refused.code == 1 and "--auto-approve" in refused.err, refused.output
+    assert ids(workspace, "support-bot") == made
+
+    result = cli("apply", "destroy.json", "--auto-approve")
     assert result.code == 0, result.output
     assert "7 destroyed" in result.out
     assert resources(workspace, "support-bot") == {}
     live = {f.id for f in api.files.list()} | {v.id for v in api.vector_stores.list()} | {
         a.id for a in api.beta.assistants.list()}
     assert not live & set(made.values())
-    assert not (workspace / "state" / "support-bot.outputs.json").exists()
+    assert not stack_state(workspace, "support-bot", suffix=".outputs.json").exists()
 
 
 def test_file_search_options_can_be_set_and_removed(cli, workspace: Path, api: openai.OpenAI):
@@ -601,7 +607,7 @@ def test_destroy_after_the_assistants_api_sunset_still_removes_files_and_stores(
 
     planned = cli("plan", "stacks/support-bot", "--destroy", "--out", "destroy.json")
     assert planned.code == 0 and "7 to destroy" in planned.out, planned.output
-    result = cli("apply", "destroy.json")  # a saved destroy plan reads the live world the same way
+    result = cli("apply", "destroy.json", "--auto-approve")  # a saved destroy plan reads the live world the same way
     assert result.code == 0, result.output
     assert resources(workspace, "support-bot") == {}
     client = after.client()

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 
@@ -45,7 +46,7 @@ def test_bad_stack_gives_file_line_and_hint_and_changes_nothing(cli, workspace: 
     assert re.search(expected, result.err), result.err
     assert "Traceback" not in result.output
     assert _writes(emulator.stats()) == _writes(before)
-    assert not (workspace / "state" / "support-bot.json").exists()
+    assert not stack_state(workspace, "support-bot").exists()
 
 
 def test_bad_function_schema_names_the_schema_file_and_the_rule(cli, workspace: Path, emulator):

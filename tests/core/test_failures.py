@@ -1,7 +1,6 @@
 """When things go wrong: failed indexing, a held lock, a crash mid-apply; and secrets stay out."""
 from __future__ import annotations
 
-import json
 import re
 import os
 import signal
@@ -15,6 +14,7 @@ import openai
 from provisioner.emulator.testing import running_emulator
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.manager import StateManager
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 
@@ -57,7 +57,7 @@ def test_a_file_that_fails_indexing_is_named_with_its_reason(cli, workspace: Pat
 
 
 def test_a_held_lock_stops_a_second_apply(cli, workspace: Path, read_state):
-    backend = LocalFileBackend(workspace / "state" / "support-bot.json")
+    backend = LocalFileBackend(stack_state(workspace, "support-bot"))
     with backend.lock("another apply in CI"):
         result = cli("apply", STACK, "--auto-approve")
     assert result.code == 1
@@ -76,7 +76,8 @@ def test_the_api_key_never_reaches_state_plan_or_output(cli, workspace: Path, em
     allow = ("--allow-key-env", "SUPPORT_BOT_KEY")  # the operator lets the stack send this variable
     outputs = [cli("plan", STACK, *allow, "--out", "p.json", "--json"), cli("apply", "p.json", *allow, "--json")]
     assert all(r.code == 0 for r in outputs), [r.output for r in outputs]
-    written = [p.read_text() for p in (workspace / "state").iterdir()] + [(workspace / "p.json").read_text()]
+    state_dir = stack_state(workspace, "support-bot").parent
+    written = [p.read_text() for p in state_dir.iterdir()] + [(workspace / "p.json").read_text()]
     assert all(key not in text for text in written + [r.output for r in outputs])
     assert "SUPPORT_BOT_KEY" in (workspace / "p.json").read_text()  # the variable's name, not its value
 
@@ -98,7 +99,7 @@ def test_an_apply_killed_midway_is_recovered_without_duplicates(workspace: Path,
         env = {**os.environ, "PROVISIONER_EMULATOR_URL": slow.base_url, "CI": "true"}
         command = [sys.executable, "-m", "provisioner.cli", "apply", STACK, "--auto-approve", "--parallelism", "2"]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        state_file = workspace / "state" / "support-bot.json"
+        state_file = stack_state(workspace, "support-bot")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # kill once some, but not all, resources exist
             if len(_recorded(state_file)) >= 3:

@@ -10,6 +10,7 @@ import pytest
 
 from provisioner.emulator.testing import running_emulator
 from tests.conftest import FAST_SWITCHES
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 
@@ -37,7 +38,7 @@ def _owned(client: openai.OpenAI) -> dict[str, int]:
 
 
 def _state(workspace: Path) -> dict:
-    return json.loads((workspace / "state" / "support-bot.json").read_text())["resources"]
+    return json.loads(stack_state(workspace, "support-bot").read_text())["resources"]
 
 
 def test_retried_429_and_500_faults_still_apply_and_converge(cli, workspace: Path, fresh):
@@ -106,7 +107,7 @@ def _lose_a_create(cli, workspace: Path, flaky, kind: str, fault: str = "drop_af
     (root / "stack.yaml").write_text(stack_text)
     for name, content in files.items():
         (root / name).write_text(content)
-    state_file = workspace / "state" / "lost.json"
+    state_file = stack_state(workspace, "lost")
     for seed in range(40):
         flaky.reset()
         state_file.unlink(missing_ok=True)
@@ -157,7 +158,7 @@ def test_an_intent_recorded_without_a_marker_never_adopts_a_look_alike(cli, work
     look-alike (another environment's upload), so it is left alone and the plan says so."""
     flaky = fresh
     _lose_a_create(cli, workspace, flaky, "file")
-    state_file = workspace / "state" / "lost.json"
+    state_file = stack_state(workspace, "lost")
     document = json.loads(state_file.read_text())
     del document["resources"]["files.notes"]["attributes"]["pending_marker"]
     state_file.write_text(json.dumps(document))
@@ -186,7 +187,7 @@ def test_an_object_whose_create_answer_was_lost_is_deleted_not_leaked(cli, works
     assert result.code == 0, result.output
     assert "1 destroyed" in result.out, result.out
     assert _live(flaky.client(), kind) == []
-    assert json.loads((workspace / "state" / "lost.json").read_text())["resources"] == {}
+    assert json.loads(stack_state(workspace, "lost").read_text())["resources"] == {}
 
 
 REPLACED = """\
@@ -213,7 +214,7 @@ def test_a_replacement_whose_create_was_lost_lets_go_of_the_old_object_last(cli,
     (root / "docs").mkdir(parents=True)
     for name in "abc":
         (root / "docs" / f"{name}.md").write_text(f"Document {name}.\n")
-    state_file = workspace / "state" / "swap.json"
+    state_file = stack_state(workspace, "swap")
     for seed in range(40):
         flaky.set_faults(rate=0)
         flaky.reset()
@@ -255,7 +256,7 @@ def test_an_interrupted_reupload_never_takes_the_old_upload_for_the_new_one(cli,
     flaky = fresh
     root = workspace / "stacks" / "typo"
     root.mkdir(parents=True)
-    state_file = workspace / "state" / "typo.json"
+    state_file = stack_state(workspace, "typo")
     for seed in range(40):
         flaky.set_faults(rate=0)
         flaky.reset()
@@ -312,7 +313,7 @@ def test_an_object_whose_create_answer_was_lost_is_replaced_when_the_stack_chang
     assert result.code == 0, result.output
     [made] = _live(flaky.client(), kind)
     assert made != orphan
-    state = json.loads((workspace / "state" / "lost.json").read_text())["resources"]
+    state = json.loads(stack_state(workspace, "lost").read_text())["resources"]
     assert [r["id"] for r in state.values()] == [made]
     if kind == "file":
         assert flaky.client().files.retrieve(made).bytes == len(new)

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import openai
+from tests.conftest import stack_state
 
 
 STACK = "stacks/support-bot"
@@ -129,5 +130,5 @@ def test_apply_refuses_without_confirmation_when_not_interactive(cli, workspace:
     result = cli("apply", STACK)
     assert result.code == 1
     assert "--auto-approve" in result.err
-    assert not (workspace / "state" / "support-bot.json").exists() or \
+    assert not stack_state(workspace, "support-bot").exists() or \
         read_state()["resources"] == {}

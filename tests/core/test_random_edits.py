@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from tests.conftest import stack_state
 
 SETS = ("guides", "policies")
 
@@ -82,7 +83,7 @@ def test_rounds_of_random_edits_always_converge(cli, workspace: Path, api: opena
         plan = cli("plan", "stacks/churn", "--detailed-exitcode")
         assert plan.code == 0, f"round {round_}: {plan.output}"
 
-        state = json.loads((workspace / "state" / "churn.json").read_text())["resources"]
+        state = json.loads(stack_state(workspace, "churn").read_text())["resources"]
         assert not [a for a in state if "deposed" in a or state[a]["id"] is None]
         for store, file_set in (("one", "guides"), ("two", "policies")):
             store_id = state[f"vector_stores.{store}"]["id"]

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 RESPONSES = ("--var", "assistant_target=responses")
 
 
 def _outputs_file(workspace: Path) -> Path:
-    return workspace / "state" / "support-bot.outputs.json"
+    return stack_state(workspace, "support-bot", suffix=".outputs.json")
 
 
 def test_output_prints_ids_and_definitions_as_text_and_json(cli, workspace: Path, read_state):

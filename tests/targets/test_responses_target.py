@@ -11,13 +11,14 @@ import jsonschema
 import openai
 from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
 from pydantic import TypeAdapter
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 RESPONSES = ("--var", "assistant_target=responses")
 
 
 def _outputs(workspace: Path, stack: str = "support-bot") -> dict:
-    return json.loads((workspace / "state" / f"{stack}.outputs.json").read_text())
+    return json.loads(stack_state(workspace, stack, suffix=".outputs.json").read_text())
 
 
 def assert_is_a_responses_request(definition: dict, schema: jsonschema.protocols.Validator) -> None:
@@ -111,10 +112,10 @@ assistants:
 
 def test_response_format_reasoning_and_search_options_map_to_the_responses_shape(
         cli, workspace: Path, read_state, create_response_schema):
-    (workspace / "triage").mkdir()
-    (workspace / "triage" / "stack.yaml").write_text(STRUCTURED)
-    (workspace / "triage" / "notes.md").write_text("Refunds take five days.\n")
-    result = cli("apply", "triage", "--auto-approve")
+    (workspace / "stacks" / "triage").mkdir()
+    (workspace / "stacks" / "triage" / "stack.yaml").write_text(STRUCTURED)
+    (workspace / "stacks" / "triage" / "notes.md").write_text("Refunds take five days.\n")
+    result = cli("apply", "stacks/triage", "--auto-approve")
     assert result.code == 0, result.output
 
     definition = _outputs(workspace, "triage")["assistants"]["triage"]["definition"]

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 
@@ -37,14 +38,14 @@ def test_an_assistants_api_assistant_fails_at_once_naming_the_sunset_and_changin
     assert "Traceback" not in result.output
     assert _writes(sunset.stats()) == writes
     assert (len(client.files.list().data), len(client.vector_stores.list().data)) == (files, stores)
-    assert not (workspace / "state" / "support-bot.json").exists()
+    assert not stack_state(workspace, "support-bot").exists()
 
 
 def test_the_same_stack_with_the_responses_target_deploys_without_the_assistants_api(cli, workspace: Path, sunset):
     result = cli("apply", STACK, "--var", "assistant_target=responses", "--auto-approve")
     assert result.code == 0, result.output
     assert not [route for route in sunset.stats()["requests"] if "/assistants" in route]
-    outputs = json.loads((workspace / "state" / "support-bot.outputs.json").read_text())
+    outputs = json.loads(stack_state(workspace, "support-bot", suffix=".outputs.json").read_text())
     store_id = outputs["resources"]["vector_stores.knowledge"]
     assert sunset.client().vector_stores.retrieve(store_id).file_counts.completed == 4
     assert outputs["assistants"]["support"]["definition"]["tools"][0]["vector_store_ids"] == [store_id]

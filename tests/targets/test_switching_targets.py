@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import openai
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 RESPONSES = ("--var", "assistant_target=responses")
@@ -41,7 +42,7 @@ def test_moving_back_to_the_assistants_api_creates_the_object_again(cli, workspa
     assert result.code == 0, result.output
     resource = read_state()["resources"]["assistants.support"]
     assert resource["kind"] == "assistant" and api.beta.assistants.retrieve(resource["id"]).model == "gpt-4o"
-    outputs = json.loads((workspace / "state" / "support-bot.outputs.json").read_text())
+    outputs = json.loads(stack_state(workspace, "support-bot", suffix=".outputs.json").read_text())
     assert outputs["assistants"]["support"] == {"target": "assistants_api", "id": resource["id"]}
     assert cli("plan", STACK, "--detailed-exitcode").code == 0
 
@@ -64,6 +65,6 @@ def test_after_the_sunset_an_applied_assistant_moves_to_the_responses_target(
     resources = read_state()["resources"]
     assert resources["assistants.support"]["kind"] == "assistant_definition"
     assert resources["vector_stores.knowledge"]["id"] == store_id  # files and stores live on, untouched
-    outputs = json.loads((workspace / "state" / "support-bot.outputs.json").read_text())
+    outputs = json.loads(stack_state(workspace, "support-bot", suffix=".outputs.json").read_text())
     assert outputs["assistants"]["support"]["definition"]["tools"][0]["vector_store_ids"] == [store_id]
     assert cli("plan", STACK, *RESPONSES, "--detailed-exitcode").code == 0
