@@ -11,6 +11,7 @@ from provisioner.config.models import takes_reasoning_effort
 from provisioner.emulator.config import DEFAULT_MODELS
 
 from .conftest import QUICKSTART
+from tests.conftest import stack_state
 
 
 def _writes(stats: dict) -> int:
@@ -30,7 +31,7 @@ def test_reasoning_effort_on_a_model_without_reasoning_is_refused(cli, workspace
                      r"  hint: remove reasoning_effort, or choose a reasoning model", result.err), result.err
     assert "Traceback" not in result.output
     assert _writes(emulator.stats()) == _writes(before)
-    assert not (workspace / "state" / "quickstart.json").exists()
+    assert not stack_state(workspace, "quickstart").exists()
 
 
 def test_a_reasoning_model_takes_reasoning_effort(cli, workspace: Path, edit_quickstart, api: openai.OpenAI):

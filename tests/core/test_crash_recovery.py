@@ -16,6 +16,7 @@ from provisioner.emulator.testing import running_emulator
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.manager import StateManager
 from tests.conftest import FAST_SWITCHES
+from tests.conftest import stack_state
 
 # Every request waits this long in the server before it is handled, so an apply killed while its
 # uploads wait there leaves them to be made after it died: intents in state, ids never recorded.
@@ -92,7 +93,7 @@ def test_same_name_same_size_files_are_never_swapped_after_a_crash(cli, workspac
                 "internal": "I" + "".join(rng.choice("uvwxyz ") for _ in range(size))}
     (root / "a" / "x.md").write_text(contents["public"])
     (root / "b" / "x.md").write_text(contents["internal"])
-    state_file = workspace / "state" / "twins.json"
+    state_file = stack_state(workspace, "twins")
 
     _apply_killed_with_uploads_in_flight(fresh, 2, "stacks/twins", "--parallelism", "2")
     left = _resources(state_file, "twins")
@@ -116,7 +117,7 @@ def test_a_crashed_dev_apply_never_claims_prod_objects(cli, workspace: Path, fre
     apply killed with its uploads in flight, then prod applied, then dev applied again: dev takes
     back only its own uploads, and destroying dev leaves prod whole."""
     stack = "stacks/support-bot"
-    dev_state, prod_state = workspace / "state" / "support-bot.json", workspace / "state" / "prod.json"
+    dev_state, prod_state = stack_state(workspace, "support-bot"), workspace / "state" / "prod.json"
     _apply_killed_with_uploads_in_flight(fresh, 4, stack, "--parallelism", "4")
     assert sum(1 for r in _resources(dev_state).values() if r["id"] is None) >= 3  # ids never recorded
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from provisioner.state.local import LocalFileBackend
+from tests.conftest import stack_state
 
 STACK = "stacks/support-bot"
 
@@ -32,7 +33,7 @@ def test_state_backup_outputs_lock_and_saved_plan_are_0600(cli, workspace: Path)
     prompt = workspace / STACK / "prompts" / "support.md"
     prompt.write_text(prompt.read_text() + "Be kind.\n")
     assert cli("apply", STACK, "--auto-approve").code == 0
-    state = workspace / "state"
+    state = stack_state(workspace, "support-bot").parent
     written = [workspace / "saved" / "plan.json", state / "support-bot.json", state / "support-bot.json.backup",
                state / "support-bot.outputs.json"]
     assert {p.name: _mode(p) for p in written} == {p.name: 0o600 for p in written}
@@ -44,7 +45,7 @@ def test_state_backup_outputs_lock_and_saved_plan_are_0600(cli, workspace: Path)
 
 def test_an_existing_file_is_never_loosened(cli, workspace: Path):
     assert cli("apply", "stacks/quickstart", "--auto-approve").code == 0
-    state_file = workspace / "state" / "quickstart.json"
+    state_file = stack_state(workspace, "quickstart")
     stack = workspace / "stacks" / "quickstart" / "stack.yaml"
     # 0644 as older versions made it: tightened; 0400 set by the user: kept
     for before, after, temperature in ((0o644, 0o600, "0.4"), (0o400, 0o400, "0.5")):
@@ -58,5 +59,5 @@ def test_an_existing_file_is_never_loosened(cli, workspace: Path):
 def test_the_embedded_emulator_keeps_its_data_0600(cli, workspace: Path, monkeypatch):
     monkeypatch.delenv("PROVISIONER_EMULATOR_URL")
     assert cli("apply", "stacks/quickstart", "--auto-approve").code == 0
-    data = [p for p in (workspace / "state").iterdir() if p.name.startswith("emulator.sqlite3")]
+    data = [p for p in stack_state(workspace, "quickstart").parent.iterdir() if p.name.startswith("emulator.sqlite3")]
     assert data and {p.name: _mode(p) for p in data} == {p.name: 0o600 for p in data}

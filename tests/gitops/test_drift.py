@@ -8,6 +8,7 @@ import openai
 
 from provisioner.state.local import LocalFileBackend
 from tests.gitops.conftest import writes
+from tests.conftest import stack_state
 
 QUICKSTART = "stacks/quickstart"
 SUPPORT = "stacks/support-bot"
@@ -27,7 +28,7 @@ def test_an_instruction_edited_by_hand_is_drift_in_every_format_and_drift_writes
         cli, clean, workspace: Path, read_state, api: openai.OpenAI):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     api.beta.assistants.update(_assistant_id(read_state), instructions="Edited by hand in the dashboard.")
-    state_before = (workspace / "state" / "quickstart.json").read_bytes()
+    state_before = (stack_state(workspace, "quickstart")).read_bytes()
     clean.reset_stats()
 
     text = cli("drift", QUICKSTART)
@@ -53,10 +54,10 @@ def test_an_instruction_edited_by_hand_is_drift_in_every_format_and_drift_writes
     assert "| `assistants.weather` |" in markdown.out and "Edited by hand in the dashboard." in markdown.out
 
     assert writes(clean) == {}, "drift must never write to the API"
-    assert (workspace / "state" / "quickstart.json").read_bytes() == state_before
+    assert (stack_state(workspace, "quickstart")).read_bytes() == state_before
 
     # it never takes the lock, so it runs while an apply holds it (a plan waits its turn)
-    with LocalFileBackend(workspace / "state" / "quickstart.json").lock("a long apply"):
+    with LocalFileBackend(stack_state(workspace, "quickstart")).lock("a long apply"):
         assert cli("drift", QUICKSTART).code == 2
         locked = cli("plan", QUICKSTART)
         assert locked.code == 1 and "a long apply" in locked.err
