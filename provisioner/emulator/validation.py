@@ -1,8 +1,8 @@
 """Request-body checks that answer with OpenAI's wording, `param` and `code`.
 
 Owns the generic checks (types, lengths, ranges, enums, metadata, attributes, chunking
-strategies, function names and JSON Schemas). Must not read or write storage; checks that need stored objects (does this file
-exist?) belong to the resource modules.
+strategies, function names and JSON Schemas). Must not read or write storage; checks that need
+stored objects (does this file exist?) belong to the resource modules.
 """
 
 from __future__ import annotations

@@ -66,7 +66,8 @@ def test_only_model_is_required_and_the_rest_resolves_to_defaults(client):
     assert (created.reasoning.effort, created.reasoning.summary) == ("medium", None)
     assert client.beta.agents.create(model="gpt-4.1").reasoning.effort is None
     # Enabling subagents without a ceiling gets the documented 6.
-    assert client.beta.agents.create(model="gpt-5", multi_agent={"enabled": True}).multi_agent.max_concurrent_subagents == 6
+    enabled = client.beta.agents.create(model="gpt-5", multi_agent={"enabled": True})
+    assert enabled.multi_agent.max_concurrent_subagents == 6
 
     error = bad_request(client.beta.agents.create, model=omit)
     assert (error["param"], error["code"]) == ("model", "missing_required_parameter")
