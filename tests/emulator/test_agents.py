@@ -93,6 +93,10 @@ def test_each_tool_type_comes_back_with_its_defaults(client):
     assert programmatic.enabled is True
     assert (http.required, http.allowed_tools, http.credential_id, http.request_metadata) == (False, None, None, {})
     assert http.connection_origin == "service" and http.transport.headers == {}
+    transport = {**MCP["transport"], "headers": {"x": "1"}}
+    tagged = {**MCP, "request_metadata": {"tenant": 7, "beta": True}, "transport": transport}
+    (kept,) = client.beta.agents.create(model="gpt-5", tools=[tagged]).tools
+    assert (kept.request_metadata, kept.transport.headers) == ({"tenant": 7, "beta": True}, {"x": "1"})
     assert (stdio.transport.args, stdio.transport.env_vars, stdio.connection_origin) == ([], [], "environment")
     assert (web.context_size, web.mode, web.allowed_domains) == ("medium", "live", None)
     assert (web.location.country, web.location.city) == ("US", None)

@@ -168,14 +168,16 @@ def _optional_strings(body: dict[str, Any], key: str, prefix: str) -> list[str] 
     return list(items)
 
 
-def _string_map(body: dict[str, Any], key: str, prefix: str, value_type: type) -> dict[str, Any]:
+def _object(body: dict[str, Any], key: str, prefix: str, strings: bool) -> dict[str, Any]:
+    """An optional object (null or absent is empty), its values strings when `strings`."""
     value = body.get(key)
     if value is None:
         return {}
     param = f"{prefix}{key}"
     expect_type(value, dict, param)
     for name, item in value.items():
-        expect_type(item, value_type, f"{param}.{name}")
+        if strings:
+            expect_type(item, str, f"{param}.{name}")
     return dict(value)
 
 
@@ -186,7 +188,7 @@ def _transport(value: Any, param: str) -> dict[str, Any]:
     if kind == "http":
         reject_unknown(value, ["type", "server_url", "headers"], prefix)
         url = expect_type(require(value, "server_url", prefix), str, f"{prefix}server_url")
-        return {"type": "http", "server_url": url, "headers": _string_map(value, "headers", prefix, str)}
+        return {"type": "http", "server_url": url, "headers": _object(value, "headers", prefix, True)}
     reject_unknown(value, ["type", "command", "cwd", "args", "env_vars"], prefix)
     return {
         "type": "stdio",
@@ -214,7 +216,7 @@ def _mcp(value: dict[str, Any], prefix: str) -> dict[str, Any]:
         "allowed_tools": _optional_strings(value, "allowed_tools", prefix),
         "connection_origin": one_of(origin, f"{prefix}connection_origin", ["service", "environment"]),
         "credential_id": None if credential is None else expect_type(credential, str, f"{prefix}credential_id"),
-        "request_metadata": _string_map(value, "request_metadata", prefix, object),
+        "request_metadata": _object(value, "request_metadata", prefix, False),
         "required": _optional_bool(value, "required", False, prefix),
     }
 
