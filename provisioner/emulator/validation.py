@@ -1,15 +1,20 @@
 """Request-body checks that answer with OpenAI's wording, `param` and `code`.
 
 Owns the generic checks (types, lengths, ranges, enums, metadata, attributes, chunking
-strategies). Must not read or write storage; checks that need stored objects (does this file
-exist?) belong to the resource modules.
+strategies, function names and JSON Schemas). Must not read or write storage; checks that need
+stored objects (does this file exist?) belong to the resource modules.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
+import jsonschema
+
 from .errors import invalid
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 _TYPE_NAMES = {
     str: "a string",
@@ -250,3 +255,71 @@ def id_prefix(value: str, param: str, prefix: str) -> str:
             code="invalid_value",
         )
     return value
+
+
+def check_function_name(value: Any, param: str) -> str:
+    expect_type(value, str, param)
+    if not NAME_PATTERN.match(value):
+        raise invalid(
+            f"Invalid '{param}': string does not match pattern. Expected a string that matches the pattern "
+            "'^[a-zA-Z0-9_-]+$' with at most 64 characters.",
+            param=param,
+            code="invalid_value",
+        )
+    return value
+
+
+def strict_schema_problem(schema: Any, context: tuple[str, ...] = ()) -> str | None:
+    """The first way `schema` breaks Structured Outputs' strict-mode rules, if any."""
+    if not isinstance(schema, dict):
+        return None
+    where = f"In context={context}"
+    if schema.get("type") == "object" or "properties" in schema:
+        if schema.get("additionalProperties") is not False:
+            return f"{where}, 'additionalProperties' is required to be supplied and to be false."
+        properties = schema.get("properties", {})
+        missing = [key for key in properties if key not in (schema.get("required") or [])]
+        if missing:
+            return (
+                f"{where}, 'required' is required to be supplied and to be an array including every key "
+                f"in properties. Missing '{missing[0]}'."
+            )
+        for key, sub in properties.items():
+            problem = strict_schema_problem(sub, context + ("properties", key))
+            if problem:
+                return problem
+    if isinstance(schema.get("items"), dict):
+        return strict_schema_problem(schema["items"], context + ("items",))
+    for keyword in ("anyOf", "$defs", "definitions"):
+        children = schema.get(keyword)
+        if isinstance(children, list):
+            for index, sub in enumerate(children):
+                problem = strict_schema_problem(sub, context + (keyword, str(index)))
+                if problem:
+                    return problem
+        elif isinstance(children, dict):
+            for key, sub in children.items():
+                problem = strict_schema_problem(sub, context + (keyword, key))
+                if problem:
+                    return problem
+    return None
+
+
+def json_schema(schema: Any, strict: bool, param: str, label: str) -> dict[str, Any]:
+    expect_type(schema, dict, param)
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise invalid(f"Invalid schema for {label}: {exc.message}", param=param, code="invalid_function_parameters")
+    if strict:
+        if schema.get("type") != "object":
+            raise invalid(
+                f"Invalid schema for {label}: schema must be a JSON Schema of 'type: \"object\"', "
+                f"got 'type: \"{schema.get('type')}\"'.",
+                param=param,
+                code="invalid_function_parameters",
+            )
+        problem = strict_schema_problem(schema)
+        if problem:
+            raise invalid(f"Invalid schema for {label}: {problem}", param=param, code="invalid_function_parameters")
+    return schema

@@ -7,9 +7,9 @@ speak HTTP or build error bodies by hand (raise errors.ApiError).
 from __future__ import annotations
 
 from ..routing import Router
-from . import assistants, files, models, vector_store_files, vector_stores
+from . import agents, assistants, files, models, vector_store_files, vector_stores
 
 
 def register_all(router: Router) -> None:
-    for module in (models, files, vector_stores, vector_store_files, assistants):
+    for module in (models, files, vector_stores, vector_store_files, assistants, agents):
         module.register(router)

@@ -7,19 +7,18 @@ except creating the one vector store `tool_resources.file_search.vector_stores` 
 
 from __future__ import annotations
 
-import re
-from typing import Any, Callable
-
-import jsonschema
+from typing import Any
 
 from ..errors import invalid, not_found
 from ..pagination import paginate, parse_list_params
 from ..routing import App, Request, Router, new_id
 from ..validation import (
     array,
+    check_function_name,
     expect_type,
     id_prefix,
     integer_in_range,
+    json_schema,
     metadata,
     number_in_range,
     one_of,
@@ -29,7 +28,7 @@ from ..validation import (
     reject_unknown,
     require,
 )
-from .common import ASSISTANT, VECTOR_STORE, require_files_exist
+from .common import ASSISTANT, VECTOR_STORE, is_reasoning_model, require_files_exist, requires_beta
 from .vector_stores import create_vector_store_from
 
 FIELDS = [
@@ -46,14 +45,9 @@ FIELDS = [
     "reasoning_effort",
 ]
 REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"]
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # The real API echoes file_search tools with the ranking options it will use.
 DEFAULT_RANKING = {"ranker": "default_2024_08_21", "score_threshold": 0.0}
 NON_CHAT_PREFIXES = ("text-embedding", "whisper", "tts", "dall-e", "omni-moderation", "gpt-image")
-
-
-def _is_reasoning_model(model: str) -> bool:
-    return bool(re.match(r"^(o\d|gpt-5)", model))
 
 
 def _model(app: App, value: Any) -> str:
@@ -67,74 +61,6 @@ def _model(app: App, value: Any) -> str:
             code="unsupported_model",
         )
     return value
-
-
-def _check_name(value: Any, param: str) -> str:
-    expect_type(value, str, param)
-    if not NAME_PATTERN.match(value):
-        raise invalid(
-            f"Invalid '{param}': string does not match pattern. Expected a string that matches the pattern "
-            "'^[a-zA-Z0-9_-]+$' with at most 64 characters.",
-            param=param,
-            code="invalid_value",
-        )
-    return value
-
-
-def _strict_schema_problem(schema: Any, context: tuple[str, ...] = ()) -> str | None:
-    """The first way `schema` breaks Structured Outputs' strict-mode rules, if any."""
-    if not isinstance(schema, dict):
-        return None
-    where = f"In context={context}"
-    if schema.get("type") == "object" or "properties" in schema:
-        if schema.get("additionalProperties") is not False:
-            return f"{where}, 'additionalProperties' is required to be supplied and to be false."
-        properties = schema.get("properties", {})
-        missing = [key for key in properties if key not in (schema.get("required") or [])]
-        if missing:
-            return (
-                f"{where}, 'required' is required to be supplied and to be an array including every key "
-                f"in properties. Missing '{missing[0]}'."
-            )
-        for key, sub in properties.items():
-            problem = _strict_schema_problem(sub, context + ("properties", key))
-            if problem:
-                return problem
-    if isinstance(schema.get("items"), dict):
-        return _strict_schema_problem(schema["items"], context + ("items",))
-    for keyword in ("anyOf", "$defs", "definitions"):
-        children = schema.get(keyword)
-        if isinstance(children, list):
-            for index, sub in enumerate(children):
-                problem = _strict_schema_problem(sub, context + (keyword, str(index)))
-                if problem:
-                    return problem
-        elif isinstance(children, dict):
-            for key, sub in children.items():
-                problem = _strict_schema_problem(sub, context + (keyword, key))
-                if problem:
-                    return problem
-    return None
-
-
-def _json_schema(schema: Any, strict: bool, param: str, label: str) -> dict[str, Any]:
-    expect_type(schema, dict, param)
-    try:
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise invalid(f"Invalid schema for {label}: {exc.message}", param=param, code="invalid_function_parameters")
-    if strict:
-        if schema.get("type") != "object":
-            raise invalid(
-                f"Invalid schema for {label}: schema must be a JSON Schema of 'type: \"object\"', "
-                f"got 'type: \"{schema.get('type')}\"'.",
-                param=param,
-                code="invalid_function_parameters",
-            )
-        problem = _strict_schema_problem(schema)
-        if problem:
-            raise invalid(f"Invalid schema for {label}: {problem}", param=param, code="invalid_function_parameters")
-    return schema
 
 
 def _tool(value: Any, index: int) -> dict[str, Any]:
@@ -175,7 +101,7 @@ def _tool(value: Any, index: int) -> dict[str, Any]:
     function = expect_type(require(value, "function", f"{param}."), dict, f"{param}.function")
     prefix = f"{param}.function."
     reject_unknown(function, ["name", "description", "parameters", "strict"], prefix)
-    name = _check_name(require(function, "name", prefix), f"{prefix}name")
+    name = check_function_name(require(function, "name", prefix), f"{prefix}name")
     out = {"name": name}
     description = optional_string(function, "description", prefix=prefix)
     if description is not None:
@@ -184,7 +110,7 @@ def _tool(value: Any, index: int) -> dict[str, Any]:
     if strict is not None:
         expect_type(strict, bool, f"{prefix}strict")
     if function.get("parameters") is not None:
-        out["parameters"] = _json_schema(
+        out["parameters"] = json_schema(
             function["parameters"], bool(strict), f"{prefix}parameters", f"function '{name}'"
         )
     out["strict"] = bool(strict)
@@ -284,7 +210,7 @@ def _build(app: App, body: dict[str, Any], current: dict[str, Any] | None) -> di
         if effort is not None:
             one_of(effort, "reasoning_effort", REASONING_EFFORTS)
         row["reasoning_effort"] = effort
-    if row.get("reasoning_effort") is not None and not _is_reasoning_model(row["model"]):
+    if row.get("reasoning_effort") is not None and not is_reasoning_model(row["model"]):
         raise invalid(
             "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
             param="reasoning_effort",
@@ -317,7 +243,7 @@ def _response_format(value: Any) -> Any:
     spec = expect_type(require(value, "json_schema", "response_format."), dict, "response_format.json_schema")
     prefix = "response_format.json_schema."
     reject_unknown(spec, ["name", "description", "schema", "strict"], prefix)
-    name = _check_name(require(spec, "name", prefix), f"{prefix}name")
+    name = check_function_name(require(spec, "name", prefix), f"{prefix}name")
     out: dict[str, Any] = {"name": name}
     if spec.get("description") is not None:
         out["description"] = optional_string(spec, "description", prefix=prefix)
@@ -325,7 +251,7 @@ def _response_format(value: Any) -> Any:
     if strict is not None:
         expect_type(strict, bool, f"{prefix}strict")
     if spec.get("schema") is not None:
-        out["schema"] = _json_schema(spec["schema"], bool(strict), f"{prefix}schema", f"response_format '{name}'")
+        out["schema"] = json_schema(spec["schema"], bool(strict), f"{prefix}schema", f"response_format '{name}'")
     out["strict"] = bool(strict)
     return {"type": "json_schema", "json_schema": out}
 
@@ -372,26 +298,13 @@ def delete_assistant(app: App, request: Request) -> dict[str, Any]:
     return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}
 
 
-def _requires_beta_header(handler: Callable[[App, Request], Any]) -> Callable[[App, Request], Any]:
-    """The Assistants API answers only requests that opt in with `OpenAI-Beta: assistants=v2`
-    (the SDK sends it); anything else gets OpenAI's invalid_beta error."""
-
-    def checked(app: App, request: Request) -> Any:
-        betas = [part.strip() for part in request.headers.get("openai-beta", "").split(",")]
-        if "assistants=v2" not in betas:
-            raise invalid(
-                "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again "
-                "by setting the header 'OpenAI-Beta: assistants=v2'.",
-                code="invalid_beta",
-            )
-        return handler(app, request)
-
-    return checked
+# The Assistants API answers only requests that opt in with `OpenAI-Beta: assistants=v2`.
+_ASSISTANTS_BETA = requires_beta("Assistants", "assistants=v2")
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/assistants", _requires_beta_header(create_assistant))
-    router.add("GET", "/v1/assistants", _requires_beta_header(list_assistants))
-    router.add("GET", "/v1/assistants/{assistant_id}", _requires_beta_header(retrieve_assistant))
-    router.add("POST", "/v1/assistants/{assistant_id}", _requires_beta_header(modify_assistant))
-    router.add("DELETE", "/v1/assistants/{assistant_id}", _requires_beta_header(delete_assistant))
+    router.add("POST", "/v1/assistants", _ASSISTANTS_BETA(create_assistant))
+    router.add("GET", "/v1/assistants", _ASSISTANTS_BETA(list_assistants))
+    router.add("GET", "/v1/assistants/{assistant_id}", _ASSISTANTS_BETA(retrieve_assistant))
+    router.add("POST", "/v1/assistants/{assistant_id}", _ASSISTANTS_BETA(modify_assistant))
+    router.add("DELETE", "/v1/assistants/{assistant_id}", _ASSISTANTS_BETA(delete_assistant))

@@ -1,16 +1,18 @@
 """Lookups and derived views shared by several resource families.
 
 Owns the 404 wording for each object type and the computed fields of vector stores and
-batches (counts, usage, status), which depend on their files. Must not register routes.
+batches (counts, usage, status), which depend on their files; and the gate of beta APIs
+(the `OpenAI-Beta` header) and which models reason. Must not register routes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable
 
 from .. import indexing
 from ..errors import invalid, not_found, unsupported_file
-from ..routing import App
+from ..routing import App, Request
 from ..validation import id_prefix
 
 FILE = "file"
@@ -18,6 +20,7 @@ VECTOR_STORE = "vector_store"
 VECTOR_STORE_FILE = "vector_store.file"
 BATCH = "vector_store.files_batch"
 ASSISTANT = "assistant"
+AGENT = "agent"
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
@@ -108,3 +111,27 @@ def batch_files(app: App, row: dict[str, Any]) -> list[dict[str, Any]]:
         for stored in app.store.list(VECTOR_STORE_FILE, row["vector_store_id"])
         if stored.get("_batch_id") == row["id"]
     ]
+
+
+def is_reasoning_model(model: str) -> bool:
+    return bool(re.match(r"^(o\d|gpt-5)", model))
+
+
+def requires_beta(api: str, beta: str) -> Callable[[Callable[[App, Request], Any]], Callable[[App, Request], Any]]:
+    """Wrap handlers of a beta API: requests that do not opt in with `OpenAI-Beta: <beta>` (the
+    SDK sends it) get OpenAI's invalid_beta error instead of an answer."""
+
+    def wrap(handler: Callable[[App, Request], Any]) -> Callable[[App, Request], Any]:
+        def checked(app: App, request: Request) -> Any:
+            betas = [part.strip() for part in request.headers.get("openai-beta", "").split(",")]
+            if beta not in betas:
+                raise invalid(
+                    f"You must provide the 'OpenAI-Beta' header to access the {api} API. Please try again "
+                    f"by setting the header 'OpenAI-Beta: {beta}'.",
+                    code="invalid_beta",
+                )
+            return handler(app, request)
+
+        return checked
+
+    return wrap
