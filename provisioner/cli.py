@@ -305,7 +305,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "plan", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
-        _print_header(api, states)
+        _print_header(states)
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
         write_atomic(out, the_plan.to_json().encode())
@@ -321,8 +321,8 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
         raise SystemExit(ExitCode.CHANGES)
 
 
-def _print_header(api: Api, states: StateManager) -> None:
-    click.echo(render.run_header(api.describe(), states.backend.describe()), err=True, nl=False)
+def _print_header(states: StateManager) -> None:
+    click.echo(render.state_header(states.backend.describe()), err=True, nl=False)
 
 
 def _is_saved_plan(path: Path) -> bool:
@@ -377,7 +377,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
         if refusals:
             raise ProvisionerError(f"{path}: {refusals[0].message}", hint=refusals[0].hint)
         with _locked(states, "apply", path, (), (), state_path), _connect(saved.provider) as api:
-            _print_header(api, states)
+            _print_header(states)
             state = surgery.replay(states.load(), saved.moved, saved.forgotten)
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
             ensure_current(saved, state, live_fingerprint(state, observed))
@@ -386,7 +386,7 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "apply", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
-        _print_header(api, states)
+        _print_header(states)
         yield _plan(stack, states, api, destroy, state_path), states, api
 
 

@@ -25,18 +25,20 @@ DEFAULT_EMULATOR_DATA = Path("state") / "emulator.sqlite3"
 def connect(provider: dict[str, Any], announce: Callable[[str], None] = lambda line: None) -> Iterator[Api]:
     """`provider` is Provider.model_dump() with `data` already made absolute by the caller.
 
-    `announce` is told, in one line, which endpoint will be contacted (not for the embedded emulator)."""
+    `announce` is told, in one line and before anything is contacted, which endpoint this is."""
     kind = provider.get("kind", "emulator")
     if kind == "emulator":
         url = provider.get("base_url") or os.environ.get(EMULATOR_URL_ENV)
         if url:
-            announce(f"Contacting {url} (provider emulator)")
-            yield _api(url, os.environ.get(provider.get("api_key_env") or "", "") or EMULATOR_KEY, provider,
-                       f"the emulator at {url}")
+            label = f"the emulator at {url}"
+            announce(f"Endpoint: {label}")
+            yield _api(url, os.environ.get(provider.get("api_key_env") or "", "") or EMULATOR_KEY, provider, label)
             return
         data = Path(provider.get("data") or DEFAULT_EMULATOR_DATA)
+        label = f"the embedded emulator (data in {display_path(data)})"
+        announce(f"Endpoint: {label}")
         with _embedded_emulator(data) as url:
-            yield _api(url, EMULATOR_KEY, provider, f"the embedded emulator (data in {display_path(data)})")
+            yield _api(url, EMULATOR_KEY, provider, label)
         return
     variable = provider.get("api_key_env") or "OPENAI_API_KEY"
     key = os.environ.get(variable)
@@ -49,7 +51,7 @@ def connect(provider: dict[str, Any], announce: Callable[[str], None] = lambda l
             raise ProvisionerError(f"no API key: the environment variable {variable} is not set",
                                    hint=f"export {variable}=... (the key is never written to the stack or the state)")
         key = "unused"  # many compatible servers take no key, but the SDK insists on one
-    announce(f"Contacting {url} (provider {kind})")
+    announce(f"Endpoint: {url} (provider {kind})")
     yield _api(url, key, provider, url)
 
 

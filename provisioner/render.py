@@ -232,9 +232,9 @@ class EventPrinter:
         self.stream.flush()
 
 
-def run_header(endpoint: str, state: str) -> str:
-    """What a plan or apply works against, printed first so a wrong endpoint or state is seen early."""
-    return f"Endpoint: {endpoint}\nState:    {state}\n"
+def state_header(state: str) -> str:
+    """Which state a plan or apply works on, printed first (after the endpoint) so a wrong one is seen early."""
+    return f"State:    {state}\n"
 
 
 def state_edits_text(plan: Plan) -> str:

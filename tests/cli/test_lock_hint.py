@@ -6,6 +6,7 @@ import shlex
 from pathlib import Path
 
 from .conftest import QUICKSTART
+from tests.conftest import stack_state
 
 
 def _pasted(cli, refused) -> object:
@@ -33,7 +34,7 @@ def test_the_hint_for_a_held_lock_unlocks_when_pasted(cli, workspace: Path, hold
 
 def test_the_hint_for_a_saved_plan_unlocks_its_state(cli, workspace: Path, hold_lock):
     assert cli("plan", QUICKSTART, "--out", "plan.json").code == 0
-    hold_lock(f"LocalFileBackend({str(workspace / 'state' / 'quickstart.json')!r})")
+    hold_lock(f"LocalFileBackend({str(stack_state(workspace, 'quickstart'))!r})")
     refused = cli("apply", "plan.json")
     assert refused.code == 1 and "force-unlock plan.json " in refused.err
 
