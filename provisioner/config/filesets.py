@@ -63,7 +63,8 @@ def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path,
     """The set's members in path order: include matches minus exclude matches, regular files only."""
     included = _matches(spec.include, base)
     excluded = _matches(spec.exclude, base)
-    keyed = sorted((_key(p, root), p) for p in included - excluded if p.is_file())
+    prefix = os.path.join(os.path.abspath(root), "")
+    keyed = sorted((_key(p, root, prefix), p) for p in included - excluded if p.is_file())
     if not keyed:
         patterns = ", ".join(spec.include)
         unless = " once excludes are removed" if included else ""
@@ -91,5 +92,8 @@ def _matches(patterns: list[str], base: Path) -> set[Path]:
     return found
 
 
-def _key(path: Path, root: Path) -> str:
+def _key(path: Path, root: Path, prefix: str) -> str:
+    text = str(path)
+    if text.startswith(prefix):  # the usual case, without relpath's two abspath calls a file
+        return Path(text[len(prefix):]).as_posix()
     return Path(os.path.relpath(path, root)).as_posix()
