@@ -48,6 +48,11 @@ def _differing(before: Any, after: Any) -> tuple[Any, Any]:
     for key, value in after.items():
         if key not in before:
             kept_after[key] = value
+    if (before and not kept_before) or (after and not kept_after):
+        # DeepDiff reports a map against an empty one as one change of the whole map: keep an
+        # equal entry (there is one) so that neither side looks empty when it was not
+        anchor = next(key for key in before if key not in kept_before and key not in kept_after)
+        kept_before[anchor] = kept_after[anchor] = before[anchor]
     return kept_before, kept_after
 
 
