@@ -34,19 +34,43 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
+def _differing(before: Any, after: Any) -> tuple[Any, Any]:
+    """Both maps with every equal value replaced by None on both sides, at every depth of nested
+    maps: DeepDiff finds the same paths without walking, e.g., all 2,000 members of a store for
+    one changed member. The keys stay, since DeepDiff compares a map whole when the two share too
+    few keys (threshold_to_diff_deeper)."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return before, after
+    kept_before, kept_after = dict(before), dict(after)
+    for key, value in before.items():
+        if key in after:
+            if _canonical(value) == _canonical(after[key]):
+                kept_before[key] = kept_after[key] = None
+            else:
+                kept_before[key], kept_after[key] = _differing(value, after[key])
+    return kept_before, kept_after
+
+
+def _at(tree: Any, parts: list[Any]) -> Any:
+    """The value at a DeepDiff path in the unpruned tree (a pruned map holds None placeholders)."""
+    for part in parts:
+        tree = tree[part]
+    return tree
+
+
 def field_changes(before: dict[str, Any], after: dict[str, Any],
                   replace_fields: frozenset[str] = frozenset()) -> list[FieldChange]:
     if _canonical(before) == _canonical(after):
         return []  # the common case of a plan with thousands of resources, at a fraction of DeepDiff's cost
-    diff = DeepDiff(before, after, view="tree", verbose_level=2)
+    diff = DeepDiff(*_differing(before, after), view="tree", verbose_level=2)
     rows = []
     for levels in diff.values():
         for level in levels:
             parts = level.path(output_format="list")
             rows.append(FieldChange(
                 path=field_path(parts),
-                before=None if isinstance(level.t1, NotPresent) else level.t1,
-                after=None if isinstance(level.t2, NotPresent) else level.t2,
+                before=None if isinstance(level.t1, NotPresent) else _at(before, parts),
+                after=None if isinstance(level.t2, NotPresent) else _at(after, parts),
                 forces_replacement=bool(parts) and parts[0] in replace_fields,
             ))
     return sorted(rows, key=lambda row: row.path)

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import openai
+from openai.types import FileObject, VectorStore
+from openai.types.vector_stores import VectorStoreFile
+from pydantic import BaseModel
 
 from provisioner.api.base import NotFound, Obj
 from provisioner.api.limiter import StoreWriteLimiter
@@ -40,6 +43,24 @@ SERVER_ERROR_HINT = ("a server error can come after the object was made, so it w
 def _dump(obj: Any) -> Obj:
     # by alias: the wire shape (e.g. a json_schema response format's `schema`, which the SDK calls `schema_`)
     return obj.model_dump(mode="json", exclude_unset=False, by_alias=True)
+
+
+def _listed(fetch: Callable[..., Any], model: type[BaseModel], **params: Any) -> list[Obj]:
+    """Every item of a cursor-paginated list, read from its raw JSON pages, following `has_more`
+    and `after` as the SDK's pager does, through the same client (auth, retries).
+
+    A list of 10,000 files would otherwise build and dump 10,000 SDK objects. Each item gets
+    the model's fields it lacks as None, the shape `_dump` gives."""
+    blank = {field.alias or name: None for name, field in model.model_fields.items()}
+    items: list[Obj] = []
+    after: dict[str, str] = {}
+    while True:
+        page = fetch(**params, **after).http_response.json()
+        data = page.get("data") or []
+        items.extend({**blank, **item} for item in data)
+        if not data or page.get("has_more") is False:
+            return items
+        after = {"after": data[-1]["id"]}
 
 
 def _message(exc: openai.APIStatusError) -> str:
@@ -119,7 +140,8 @@ class OpenAIApi:
     # files
     def list_files(self, purpose: str | None = None) -> list[Obj]:
         kwargs = {"purpose": purpose} if purpose else {}
-        return self._call("list files", lambda: [_dump(f) for f in self._client.files.list(limit=10_000, **kwargs)])
+        return self._call("list files", lambda: _listed(
+            self._client.files.with_raw_response.list, FileObject, limit=10_000, **kwargs))
 
     def upload_file(self, path: Path, filename: str, purpose: str) -> Obj:
         def upload(client: openai.OpenAI) -> Obj:
@@ -132,7 +154,8 @@ class OpenAIApi:
 
     # vector stores
     def list_vector_stores(self) -> list[Obj]:
-        return self._call("list vector stores", lambda: [_dump(v) for v in self._client.vector_stores.list(limit=100)])
+        return self._call("list vector stores", lambda: _listed(
+            self._client.vector_stores.with_raw_response.list, VectorStore, limit=100))
 
     def create_vector_store(self, body: Obj) -> Obj:
         return self._create("create vector store", lambda client: _dump(client.vector_stores.create(**body)))
@@ -146,8 +169,9 @@ class OpenAIApi:
                           lambda: self._client.vector_stores.delete(vector_store_id))
 
     def list_vector_store_files(self, vector_store_id: str) -> list[Obj]:
-        return self._call(f"list files of vector store {vector_store_id}",
-                          lambda: [_dump(f) for f in self._client.vector_stores.files.list(vector_store_id, limit=100)])
+        return self._call(f"list files of vector store {vector_store_id}", lambda: _listed(
+            self._client.vector_stores.files.with_raw_response.list, VectorStoreFile,
+            vector_store_id=vector_store_id, limit=100))
 
     def create_file_batch(self, vector_store_id: str, files: list[Obj]) -> Obj:
         return self._store_write(f"attach files to vector store {vector_store_id}", vector_store_id, lambda: _dump(
@@ -159,9 +183,9 @@ class OpenAIApi:
                               batch_id, vector_store_id=vector_store_id)))
 
     def list_file_batch_files(self, vector_store_id: str, batch_id: str) -> list[Obj]:
-        return self._call(f"list files of batch {batch_id}", lambda: [
-            _dump(f) for f in self._client.vector_stores.file_batches.list_files(
-                batch_id, vector_store_id=vector_store_id, limit=100)])
+        return self._call(f"list files of batch {batch_id}", lambda: _listed(
+            self._client.vector_stores.file_batches.with_raw_response.list_files, VectorStoreFile,
+            batch_id=batch_id, vector_store_id=vector_store_id, limit=100))
 
     def update_vector_store_file(self, vector_store_id: str, file_id: str, attributes: Obj) -> Obj:
         return self._store_write(f"update attributes of {file_id} in {vector_store_id}", vector_store_id, lambda: _dump(

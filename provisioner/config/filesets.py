@@ -29,26 +29,25 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
                where: SourceLocation | None, diags: DiagnosticCollector) -> LocalFile | None:
     """Read and hash one file; report it at `where` if it is missing, empty or too large."""
-    shown = display_path(path)
     try:
         info = path.stat()
     except FileNotFoundError:
         hint = ("a files: entry is one file; use file_sets: with include: for a pattern" if glob.has_magic(str(path))
                 else "paths are relative to the stack file that names them")
-        diags.add(f"file not found: {shown}", where, hint=hint)
+        diags.add(f"file not found: {display_path(path)}", where, hint=hint)
         return None
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        diags.add(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}", where)
+        diags.add(f"cannot read {display_path(path)}: {getattr(exc, 'strerror', None) or exc}", where)
         return None
     if not stat.S_ISREG(info.st_mode):
-        diags.add(f"not a regular file: {shown}", where)
+        diags.add(f"not a regular file: {display_path(path)}", where)
         return None
     size = info.st_size
     if size == 0:
-        diags.add(f"file is empty: {shown}", where, hint="the Files API rejects empty files")
+        diags.add(f"file is empty: {display_path(path)}", where, hint="the Files API rejects empty files")
         return None
     if size > MAX_FILE_BYTES:
-        diags.add(f"file is larger than 512 MB: {shown}", where, hint="the Files API rejects it")
+        diags.add(f"file is larger than 512 MB: {display_path(path)}", where, hint="the Files API rejects it")
         return None
     digest = hashlib.sha256()
     try:
@@ -56,7 +55,7 @@ def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError as exc:
-        diags.add(f"cannot read {shown}: {exc.strerror}", where)
+        diags.add(f"cannot read {display_path(path)}: {exc.strerror}", where)
         return None
     return LocalFile(address=address, path=path, filename=filename, purpose=purpose,
                      sha256=digest.hexdigest(), size=size)
@@ -74,16 +73,16 @@ def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path, confinement
     excluded = matcher.matches(spec.exclude, report=False)
     if matcher.refused:
         return []
-    paths = sorted({p for p in included - excluded if p.is_file()}, key=lambda p: _key(p, root))
-    if not paths:
+    prefix = os.path.join(os.path.abspath(root), "")
+    keyed = sorted((_key(p, root, prefix), p) for p in included - excluded if p.is_file())
+    if not keyed:
         patterns = ", ".join(spec.include)
         unless = " once excludes are removed" if included else ""
         diags.add(f'file set "{name}" matches no file{unless} ({patterns}, in {display_path(base)})', where,
                   hint="patterns are relative to the stack file; use ** to match any depth")
         return []
     members = []
-    for path in paths:
-        key = _key(path, root)
+    for key, path in keyed:
         if '"' in key:
             # the key is quoted inside the address (file_sets.docs["..."]), so it cannot hold a quote
             diags.add(f'file set "{name}" matches {key}, whose name has a double quote', where,
@@ -225,5 +224,8 @@ def _closure(pattern: list[str], states: set[int]) -> set[int]:
     return result
 
 
-def _key(path: Path, root: Path) -> str:
+def _key(path: Path, root: Path, prefix: str) -> str:
+    text = str(path)
+    if text.startswith(prefix):  # the usual case, without relpath's two abspath calls a file
+        return Path(text[len(prefix):]).as_posix()
     return Path(os.path.relpath(path, root)).as_posix()

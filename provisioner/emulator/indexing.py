@@ -68,27 +68,39 @@ def plan_indexing(file_obj: dict[str, Any], head: bytes, config: EmulatorConfig,
     return {"_ready_at": now + delay_s, "_outcome": outcome, "_error": error, "_size": file_obj["bytes"]}
 
 
+# the private fields `status_at` reads: all a count needs, far less than a whole stored file
+STATUS_FIELDS = ("_cancelled", "_ready_at", "_outcome", "_size")
+
+
+def status_at(row: dict[str, Any], now: float) -> tuple[str, int]:
+    """A stored vector store file's status and usage_bytes at time `now`."""
+    if row.get("_cancelled"):
+        return "cancelled", 0
+    if now < row["_ready_at"]:
+        return "in_progress", 0
+    if row["_outcome"] == "completed":
+        return "completed", row["_size"]
+    return "failed", 0
+
+
 def vector_store_file_view(row: dict[str, Any], now: float) -> dict[str, Any]:
     """The wire form of a stored vector store file at time `now`."""
     view = {key: value for key, value in row.items() if not key.startswith("_")}
-    if row.get("_cancelled"):
-        view.update(status="cancelled", last_error=None, usage_bytes=0)
-    elif now < row["_ready_at"]:
-        view.update(status="in_progress", last_error=None, usage_bytes=0)
-    elif row["_outcome"] == "completed":
-        view.update(status="completed", last_error=None, usage_bytes=row["_size"])
-    else:
-        view.update(status="failed", last_error=row["_error"], usage_bytes=0)
+    status, usage = status_at(row, now)
+    view.update(status=status, usage_bytes=usage, last_error=row["_error"] if status == "failed" else None)
     return view
 
 
-def count(files: list[dict[str, Any]]) -> dict[str, int]:
-    """`file_counts` over vector store files already in wire form."""
+def count(rows: list[dict[str, Any]], now: float) -> tuple[dict[str, int], int]:
+    """`file_counts` and total usage_bytes over stored vector store files (STATUS_FIELDS suffice)."""
     counts = {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0}
-    for item in files:
-        counts[item["status"]] += 1
-    counts["total"] = len(files)
-    return counts
+    usage = 0
+    for row in rows:
+        status, used = status_at(row, now)
+        counts[status] += 1
+        usage += used
+    counts["total"] = len(rows)
+    return counts, usage
 
 
 def batch_status(counts: dict[str, int], cancelled: bool) -> str:

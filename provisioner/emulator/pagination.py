@@ -1,16 +1,18 @@
 """Cursor pagination as OpenAI lists do it: `limit`, `order`, `after`, `before`.
 
 Owns query-parameter checks for list endpoints and the list envelope
-(`object`, `data`, `first_id`, `last_id`, `has_more`). Must not fetch or filter objects;
-callers pass the full, oldest-first list.
+(`object`, `data`, `first_id`, `last_id`, `has_more`). Reads only the page it answers (the
+store's keyset `page`), never the whole table. Must not know what the objects mean; callers
+pass their wire view and any filter.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .errors import invalid
+from .store import Store
 from .validation import one_of
 
 
@@ -54,25 +56,28 @@ def parse_list_params(
     return ListParams(limit=limit, order=order, after=query.get("after") or None, before=before or None)
 
 
-def paginate(items: list[dict[str, Any]], params: ListParams) -> dict[str, Any]:
-    """Build the envelope from oldest-first `items` (already in wire form)."""
-    ordered = list(items) if params.order == "asc" else list(reversed(items))
-    ids = [item["id"] for item in ordered]
-    if params.after is not None:
-        # An unknown cursor yields an empty page rather than restarting from the top, so a
-        # client whose cursor object was deleted cannot loop forever.
-        start = ids.index(params.after) + 1 if params.after in ids else len(ordered)
-        window = ordered[start:]
-        page = window[: params.limit]
-        has_more = len(window) > params.limit
-    elif params.before is not None:
-        end = ids.index(params.before) if params.before in ids else 0
-        window = ordered[:end]
-        page = window[-params.limit :] if params.limit else []
-        has_more = len(window) > params.limit
-    else:
-        page = ordered[: params.limit]
-        has_more = len(ordered) > params.limit
+def paginate(
+    store: Store,
+    kind: str,
+    params: ListParams,
+    view: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    parent: str = "",
+    match: dict[str, Any] | None = None,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> dict[str, Any]:
+    """The envelope of one page of stored objects, each shown through `view` (wire form)."""
+    rows, has_more = store.page(
+        kind,
+        parent,
+        limit=params.limit,
+        descending=params.order == "desc",
+        after=params.after,
+        before=params.before,
+        match=match,
+        keep=keep,
+    )
+    page = [view(row) for row in rows]
     return {
         "object": "list",
         "data": page,

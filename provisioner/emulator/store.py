@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import threading
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (kind, parent, id)
 );
 CREATE INDEX IF NOT EXISTS objects_by_id ON objects (kind, id);
+CREATE INDEX IF NOT EXISTS objects_in_order ON objects (kind, parent, created_at, seq);
 CREATE TABLE IF NOT EXISTS blobs (
     id TEXT PRIMARY KEY,
     content BLOB NOT NULL
@@ -34,6 +35,16 @@ CREATE TABLE IF NOT EXISTS counters (
     value INTEGER NOT NULL
 );
 """
+
+
+def _where(kind: str, parent: str, match: dict[str, Any] | None) -> tuple[list[str], list[Any]]:
+    """SQL conditions (and their arguments) for objects of a kind under a parent whose
+    top-level fields equal `match`."""
+    clauses, args = ["kind = ?", "parent = ?"], [kind, parent]
+    for field, value in (match or {}).items():
+        clauses.append("json_extract(data, ?) IS ?")
+        args += [f"$.{field}", value]
+    return clauses, args
 
 
 class Store:
@@ -131,6 +142,68 @@ class Store:
                 (kind, parent),
             ).fetchall()
         return [json.loads(row[0]) for row in rows]
+
+    def fields(
+        self, kind: str, parent: str, names: tuple[str, ...], match: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Only the named top-level scalar fields of every object under a parent (SQLite reads
+        them, no whole document is parsed): cheap aggregates such as a store's file counts."""
+        columns = ", ".join("json_extract(data, ?)" for _ in names)
+        clauses, args = _where(kind, parent, match)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {columns} FROM objects WHERE {' AND '.join(clauses)}", [f"$.{name}" for name in names] + args
+            ).fetchall()
+        return [dict(zip(names, row)) for row in rows]
+
+    def page(
+        self,
+        kind: str,
+        parent: str = "",
+        *,
+        limit: int,
+        descending: bool = False,
+        after: str | None = None,
+        before: str | None = None,
+        match: dict[str, Any] | None = None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of a kind under a parent in creation order, and whether more lie beyond it.
+
+        Keyset reads from the cursor object's position, so a page costs O(page) however many
+        objects there are. `match` compares top-level fields in SQL; `keep` filters in Python
+        (for derived fields). An unknown cursor gives an empty page."""
+        # `before` walks back from the cursor; the page is turned round before it is returned
+        backwards = descending != (before is not None)
+        clauses, args = _where(kind, parent, match)
+        cursor_id = after if after is not None else before
+        with self._lock:
+            if cursor_id is not None:
+                position = self._conn.execute(
+                    "SELECT created_at, seq FROM objects WHERE kind = ? AND parent = ? AND id = ?",
+                    (kind, parent, cursor_id),
+                ).fetchone()
+                if position is None:
+                    return [], False
+                clauses.append("(created_at, seq) < (?, ?)" if backwards else "(created_at, seq) > (?, ?)")
+                args += list(position)
+            direction = "DESC" if backwards else "ASC"
+            rows = self._conn.execute(
+                f"SELECT data FROM objects WHERE {' AND '.join(clauses)} "
+                f"ORDER BY created_at {direction}, seq {direction}",
+                args,
+            )
+            found: list[dict[str, Any]] = []
+            for (data,) in rows:
+                obj = json.loads(data)
+                if keep is None or keep(obj):
+                    found.append(obj)
+                    if len(found) > limit:
+                        break
+            rows.close()
+        has_more = len(found) > limit
+        found = found[:limit]
+        return (found[::-1] if before is not None else found), has_more
 
     def parents_of(self, kind: str, obj_id: str) -> list[str]:
         """Every parent holding a child with this id (e.g. the vector stores holding a file)."""

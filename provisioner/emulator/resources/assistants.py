@@ -274,7 +274,7 @@ def create_assistant(app: App, request: Request) -> dict[str, Any]:
 
 
 def list_assistants(app: App, request: Request) -> dict[str, Any]:
-    return paginate(app.store.list(ASSISTANT), parse_list_params(request.query))
+    return paginate(app.store, ASSISTANT, parse_list_params(request.query), dict)
 
 
 def retrieve_assistant(app: App, request: Request) -> dict[str, Any]:

@@ -69,17 +69,11 @@ def refuse_unsearchable(file_rows: list[dict[str, Any]], param: str) -> None:
         raise unsupported_file(", ".join(ext or "none" for ext in extensions), param)
 
 
-def vector_store_files(app: App, vector_store_id: str) -> list[dict[str, Any]]:
-    now = app.now()
-    return [indexing.vector_store_file_view(row, now) for row in app.store.list(VECTOR_STORE_FILE, vector_store_id)]
-
-
 def vector_store_view(app: App, row: dict[str, Any]) -> dict[str, Any]:
-    files = vector_store_files(app, row["id"])
-    counts = indexing.count(files)
+    counts, usage = indexing.count(app.store.fields(VECTOR_STORE_FILE, row["id"], indexing.STATUS_FIELDS), app.now())
     view = public(row)
     view["file_counts"] = counts
-    view["usage_bytes"] = sum(item["usage_bytes"] for item in files)
+    view["usage_bytes"] = usage
     expires_after = row.get("expires_after")
     if expires_after:
         view["expires_at"] = row["last_active_at"] + expires_after["days"] * 86400
@@ -95,22 +89,15 @@ def vector_store_view(app: App, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def batch_view(app: App, row: dict[str, Any]) -> dict[str, Any]:
-    files = batch_files(app, row)
-    counts = indexing.count(files)
+    # the batch's files still in the store and not re-attached since by another request
+    members = app.store.fields(
+        VECTOR_STORE_FILE, row["vector_store_id"], indexing.STATUS_FIELDS, match={"_batch_id": row["id"]}
+    )
+    counts, _ = indexing.count(members, app.now())
     view = public(row)
     view["file_counts"] = counts
     view["status"] = indexing.batch_status(counts, bool(row.get("_cancelled")))
     return view
-
-
-def batch_files(app: App, row: dict[str, Any]) -> list[dict[str, Any]]:
-    """The batch's files still in the store and not re-attached since by another request."""
-    now = app.now()
-    return [
-        indexing.vector_store_file_view(stored, now)
-        for stored in app.store.list(VECTOR_STORE_FILE, row["vector_store_id"])
-        if stored.get("_batch_id") == row["id"]
-    ]
 
 
 def is_reasoning_model(model: str) -> bool:

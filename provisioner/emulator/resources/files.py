@@ -75,11 +75,8 @@ def create_file(app: App, request: Request) -> dict[str, Any]:
 def list_files(app: App, request: Request) -> dict[str, Any]:
     # GET /files pages up to 10,000 objects and has no `before` cursor.
     params = parse_list_params(request.query, default_limit=10000, max_limit=10000, allow_before=False)
-    rows = app.store.list(FILE)
     purpose = request.query.get("purpose")
-    if purpose:
-        rows = [row for row in rows if row["purpose"] == purpose]
-    return paginate([public(row) for row in rows], params)
+    return paginate(app.store, FILE, params, public, match={"purpose": purpose} if purpose else None)
 
 
 def retrieve_file(app: App, request: Request) -> dict[str, Any]:

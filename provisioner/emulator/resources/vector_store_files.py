@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import indexing
 from ..errors import invalid, not_found
-from ..pagination import paginate, parse_list_params
+from ..pagination import ListParams, paginate, parse_list_params
 from ..routing import App, Request, Response, Router, new_id
 from ..validation import (
     array,
@@ -27,7 +27,6 @@ from .common import (
     BATCH,
     FILE,
     VECTOR_STORE_FILE,
-    batch_files,
     batch_view,
     get_vector_store,
     get_writable_vector_store,
@@ -104,11 +103,23 @@ def list_vector_store_files(app: App, request: Request) -> dict[str, Any]:
     params = parse_list_params(request.query)
     wanted = _status_filter(request)
     get_vector_store(app, vector_store_id)
+    return _paginate_members(app, params, vector_store_id, wanted)
+
+
+def _paginate_members(
+    app: App, params: ListParams, vector_store_id: str, wanted: str | None, batch_id: str | None = None
+) -> dict[str, Any]:
+    """A page of a store's files (only one batch's when `batch_id`), with `status` equal to `wanted`."""
     now = app.now()
-    views = [indexing.vector_store_file_view(row, now) for row in app.store.list(VECTOR_STORE_FILE, vector_store_id)]
-    if wanted:
-        views = [view for view in views if view["status"] == wanted]
-    return paginate(views, params)
+    return paginate(
+        app.store,
+        VECTOR_STORE_FILE,
+        params,
+        lambda row: indexing.vector_store_file_view(row, now),
+        parent=vector_store_id,
+        match={"_batch_id": batch_id} if batch_id else None,
+        keep=(lambda row: indexing.status_at(row, now)[0] == wanted) if wanted else None,
+    )
 
 
 def retrieve_vector_store_file(app: App, request: Request) -> Response:
@@ -249,10 +260,7 @@ def list_batch_files(app: App, request: Request) -> dict[str, Any]:
     params = parse_list_params(request.query)
     wanted = _status_filter(request)
     row = _get_batch(app, request.params["vector_store_id"], request.params["batch_id"])
-    views = batch_files(app, row)
-    if wanted:
-        views = [view for view in views if view["status"] == wanted]
-    return paginate(views, params)
+    return _paginate_members(app, params, row["vector_store_id"], wanted, batch_id=row["id"])
 
 
 def register(router: Router) -> None:

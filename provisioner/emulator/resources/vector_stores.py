@@ -88,7 +88,7 @@ def create_vector_store(app: App, request: Request) -> dict[str, Any]:
 
 def list_vector_stores(app: App, request: Request) -> dict[str, Any]:
     params = parse_list_params(request.query)
-    return paginate([vector_store_view(app, row) for row in app.store.list(VECTOR_STORE)], params)
+    return paginate(app.store, VECTOR_STORE, params, lambda row: vector_store_view(app, row))
 
 
 def retrieve_vector_store(app: App, request: Request) -> dict[str, Any]:
