@@ -368,7 +368,7 @@ def list_agents(app: App, request: Request) -> dict[str, Any]:
     # The SDK's AgentListParams has `after`, `limit` and `order` but no `before`, so a `before`
     # is ignored like any other unknown query parameter.
     params = parse_list_params(request.query, allow_before=False)
-    return paginate([_view(row) for row in app.store.list(AGENT)], params)
+    return paginate(app.store, AGENT, params, _view)
 
 
 def retrieve_agent(app: App, request: Request) -> dict[str, Any]:
