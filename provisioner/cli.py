@@ -189,11 +189,16 @@ def _lock_timeout(ctx: click.Context, param: click.Parameter, value: str) -> Non
         raise click.BadParameter(str(exc)) from None
 
 
-def lock_option(fn):
+def lock_option(fn, help: str = "How long to wait for a state lock held by another run (e.g. 10s, 2m)."):
     """`--lock-timeout`, read by _lock through the click context so commands need not pass it on."""
     return click.option("--lock-timeout", default="0s", show_default=True, metavar="DURATION",
-                        expose_value=False, callback=_lock_timeout,
-                        help="How long to wait for a state lock held by another run (e.g. 10s, 2m).")(fn)
+                        expose_value=False, callback=_lock_timeout, help=help)(fn)
+
+
+def unlocked_lock_option(fn):
+    """`--lock-timeout` on a read-only command, kept so that pipelines passing it everywhere still work."""
+    return lock_option(fn, help="Accepted for pipelines that pass it to every command; this command takes no"
+                       " lock, so it never waits for a run and never makes one wait.")
 
 
 def _lock(states: StateManager, who: str):
@@ -297,14 +302,17 @@ def schema() -> None:
               help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
 @click.option("--verbose", "-v", is_flag=True, help="List every file of a large file set instead of one group line.")
-@lock_option
+@unlocked_lock_option
 @click.pass_obj
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
          out: Path | None, detailed_exitcode: bool, destroy: bool, verbose: bool) -> None:
-    """Show what apply would change, reading the live resources."""
+    """Show what apply would change, reading the live resources; takes no lock, so never waits for an apply."""
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with _locked(states, "plan", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+    # no lock: plan writes nothing, so a scheduled plan never makes an apply fail, nor waits for one;
+    # it reads one consistent revision (see StateManager.load), and a saved plan names that revision,
+    # so apply refuses it if the state moved meanwhile
+    with _connect(_provider(stack)) as api:
         _print_header(api, states)
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:

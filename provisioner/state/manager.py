@@ -12,6 +12,11 @@ journal entries too, so a saved plan still names the exact revision it was made 
 folded into the snapshot when a lock is released (the end of a run) and when a run that holds the
 lock loads a state that still has a journal (a crashed run's); folding does not change the serial.
 
+Readers that take no lock (plan, drift, show) load while a run appends and folds: `_read` reads
+the journal before the snapshot, so a fold in between shows as a newer snapshot whose serial covers
+every entry read (replay skips them), never as a lost or doubled entry; a snapshot only ever moves
+forward (a restore too takes a new serial), so this holds across any number of folds.
+
 It is safe to call from several threads (the applier records results from parallel workers). It
 must not know where or how bytes are stored: that is the backend's job.
 """
