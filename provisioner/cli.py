@@ -37,6 +37,7 @@ from provisioner.planner import live_fingerprint, make_plan
 from provisioner.private_files import write_atomic
 from provisioner.resources import HANDLERS
 from provisioner.schema import schema_json
+from provisioner.targeting import TARGETING_WARNING, check_addresses, targeted
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.backend import unlock_hint
 from provisioner.state.location import Location, locate, of_saved_plan, open_backend
@@ -189,11 +190,31 @@ def _lock_timeout(ctx: click.Context, param: click.Parameter, value: str) -> Non
         raise click.BadParameter(str(exc)) from None
 
 
-def lock_option(fn):
+def lock_option(fn, help: str = "How long to wait for a state lock held by another run (e.g. 10s, 2m)."):
     """`--lock-timeout`, read by _lock through the click context so commands need not pass it on."""
     return click.option("--lock-timeout", default="0s", show_default=True, metavar="DURATION",
-                        expose_value=False, callback=_lock_timeout,
-                        help="How long to wait for a state lock held by another run (e.g. 10s, 2m).")(fn)
+                        expose_value=False, callback=_lock_timeout, help=help)(fn)
+
+
+def unlocked_lock_option(fn):
+    """`--lock-timeout` on a read-only command, kept so that pipelines passing it everywhere still work."""
+    return lock_option(fn, help="Accepted for pipelines that pass it to every command; this command takes no"
+                       " lock, so it never waits for a run and never makes one wait.")
+
+
+def _remember_addresses(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    ctx.meta[param.name] = value
+
+
+def targeting_options(fn):
+    """`--target` and `--replace`, read by _plan through the click context (see provisioner.targeting)."""
+    fn = click.option("--replace", "replace", multiple=True, metavar="ADDRESS", expose_value=False,
+                      callback=_remember_addresses,
+                      help="Replace this resource even if nothing changed (create the new one, then delete"
+                      " the old; refused with prevent_destroy). Repeatable.")(fn)
+    return click.option("--target", "targets", multiple=True, metavar="ADDRESS", expose_value=False,
+                        callback=_remember_addresses,
+                        help="Plan only this resource and what it depends on (a partial plan; repeatable).")(fn)
 
 
 def _lock(states: StateManager, who: str):
@@ -249,10 +270,17 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     # a destroy wants nothing: it reads only what the state tracks, so a kind the endpoint dropped
     # (the Assistants API after its sunset) is planned as gone instead of refusing the destroy
     wanted = [] if destroy else declared
+    meta = click.get_current_context().meta
+    targets, replace = meta.get("targets", ()), meta.get("replace", ())
+    check_addresses("--target", targets, [*(d.address for d in declared), *state.resources])
+    check_addresses("--replace", replace, [a for a, r in state.resources.items() if r.id])
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
     the_plan = make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
                          state_path=str(states.backend.describe()), state_location=_location(stack, state_path),
-                         lifecycles=stack.lifecycles, moved=moved, forgotten=forgotten)
+                         lifecycles=stack.lifecycles, moved=moved, forgotten=forgotten, replace=frozenset(replace))
+    if targets:
+        click.echo(TARGETING_WARNING, err=True)
+        the_plan = targeted(the_plan, targets)
     check_prevent_destroy(the_plan, stack.lifecycles)
     return the_plan
 
@@ -297,14 +325,18 @@ def schema() -> None:
               help="Exit 0 with no changes, 2 with changes (drift included), 1 on error.")
 @click.option("--destroy", is_flag=True, help="Plan the destruction of everything the stack manages.")
 @click.option("--verbose", "-v", is_flag=True, help="List every file of a large file set instead of one group line.")
-@lock_option
+@targeting_options
+@unlocked_lock_option
 @click.pass_obj
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
          out: Path | None, detailed_exitcode: bool, destroy: bool, verbose: bool) -> None:
-    """Show what apply would change, reading the live resources."""
+    """Show what apply would change, reading the live resources; takes no lock, so never waits for an apply."""
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
-    with _locked(states, "plan", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+    # no lock: plan writes nothing, so a scheduled plan never makes an apply fail, nor waits for one;
+    # it reads one consistent revision (see StateManager.load), and a saved plan names that revision,
+    # so apply refuses it if the state moved meanwhile
+    with _connect(_provider(stack)) as api:
         _print_header(states)
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
@@ -449,6 +481,7 @@ def apply_options(fn):
 @cli.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @apply_options
+@targeting_options
 @click.pass_obj
 def apply(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool,
           parallelism: int, as_json: bool) -> None:

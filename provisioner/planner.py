@@ -31,8 +31,12 @@ UNPROVEN = f"new in the stack. {LEFT_ALONE}"
 
 
 def make_plan(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
-              destroy: bool = False, lifecycles: Mapping[str, Lifecycle] | None = None, **where: Any) -> Plan:
-    """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone."""
+              destroy: bool = False, lifecycles: Mapping[str, Lifecycle] | None = None,
+              replace: frozenset[str] = frozenset(), **where: Any) -> Plan:
+    """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone.
+
+    `replace` (`--replace ADDRESS`) forces those resources to be replaced, so what depends on them
+    is planned against the new object's id."""
     wanted = {} if destroy else {d.address: d for d in declared}
     decided: dict[str, Change] = {}
     # every id the state holds, deposed ones too: an old object waiting for deletion is never adopted
@@ -49,6 +53,8 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         item = wanted[address]
         ignored = ignored_attributes((lifecycles or {}).get(address), address.split(".")[0])
         change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed, ignored)
+        if address in replace and change.action in (Action.UPDATE, Action.NOOP):
+            change = change.model_copy(update={"action": Action.REPLACE, "reason": "replacement asked with --replace"})
         if change.id is not None:  # an untracked object this change takes over (adopt or replace)
             claimed.add(change.id)
         decided[address] = change

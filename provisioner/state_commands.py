@@ -1,8 +1,9 @@
-"""The `provisioner state` commands: list, show, rm and mv on a stack's state.
+"""The `provisioner state` commands: list, show, rm, mv, versions and restore on a stack's state.
 
 Owns wiring these commands to the state (locked for the edits) and printing what they did; the
-edits themselves are provisioner.state.surgery's. None of them calls the API: rm forgets an object
-and leaves it live, mv gives it another address and the object keeps its id.
+edits themselves are provisioner.state.surgery's, the kept versions provisioner.state.versions'.
+None of them calls the API: rm forgets an object and leaves it live, mv gives it another address
+and the object keeps its id, restore puts back the state as it was before a run.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 import click
 
 from provisioner import render
-from provisioner.cli import _load, _lock, _states, lock_option, stack_options
+from provisioner.cli import Settings, _confirm, _load, _lock, _states, _write_outputs, lock_option, stack_options
 from provisioner.state import surgery
+from provisioner.state.model import State
+from provisioner.state.versions import kept_versions, to_restore
 
 PATH = click.argument("path", type=click.Path(exists=True, path_type=Path))
 
@@ -76,3 +79,61 @@ def mv_command(path: Path, old: str, new: str, variables, var_files, state_path)
     with _lock(states, "state mv"):
         states.persist(surgery.move(states.load(), old, new))
     click.echo(f"Moved {old} to {new}; nothing live changed.")
+
+
+@state_group.command("versions")
+@PATH
+@stack_options
+def versions_command(path: Path, variables, var_files, state_path) -> None:
+    """List the kept versions of the state: the state as it was before each run that wrote it."""
+    states = _states(_load(path, variables, var_files), state_path)
+    current = states.load()
+    versions = kept_versions(states)
+    click.echo(f"State {states.backend.describe()} is at serial {current.serial}.")
+    if not versions:
+        click.echo("No earlier version is kept yet: one is kept before every run that writes the state.")
+        return
+    click.echo("Kept versions, newest first (`provisioner state restore PATH [SERIAL]`; default the first):")
+    for version in versions:
+        before = f"before {version.run}" if version.run else "before the last run that wrote"
+        click.echo(f"  serial {version.serial:<6} kept {version.saved_at}  {before}")
+
+
+@state_group.command("restore")
+@PATH
+@click.argument("version", metavar="[SERIAL]", type=int, required=False)
+@stack_options
+@click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
+@lock_option
+@click.pass_obj
+def restore_command(settings: Settings, path: Path, version: int | None, variables, var_files, state_path,
+                    auto_approve: bool) -> None:
+    """Put back a kept version of the state (default: as it was before the last run that wrote it).
+
+    Nothing live changes: the next plan shows what the runs since did, as changes to undo. The
+    restored state gets a new serial, so plans saved before are refused."""
+    states = _states(_load(path, variables, var_files), state_path)
+    with _lock(states, "state restore"):
+        current = states.load()
+        chosen, restored = to_restore(states, current, version)
+        click.echo(f"Restoring state {states.backend.describe()} to serial {chosen.serial}"
+                   f" (kept {chosen.saved_at}{', before ' + chosen.run if chosen.run else ''}):")
+        click.echo(_differences(current, restored), nl=False)
+        _confirm(settings, auto_approve, f"\nDo you want to restore this version of the state of stack {current.stack}?")
+        written = states.persist(restored)
+        _write_outputs(states)
+    click.echo(f"Restored serial {chosen.serial} as serial {written.serial}. Nothing live was changed;"
+               " `provisioner plan` now shows what the runs since then did, as changes to undo.")
+
+
+def _differences(current: State, restored: State) -> str:
+    lines = []
+    for address in sorted(set(current.resources) | set(restored.resources)):
+        now, then = current.resources.get(address), restored.resources.get(address)
+        if then is None:
+            lines.append(f"  - {address} ({now.id or 'no live id'}) is forgotten; the object stays live")
+        elif now is None:
+            lines.append(f"  + {address} ({then.id or 'no live id'}) is tracked again")
+        elif now.model_dump() != then.model_dump():
+            lines.append(f"  ~ {address} goes back to what was recorded then ({then.id or 'no live id'})")
+    return "\n".join(lines or ["  (the same resources as now)"]) + "\n"

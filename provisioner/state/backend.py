@@ -1,8 +1,9 @@
 """The storage seam for state: dumb get/put of a snapshot, an append-only journal, and a lock.
 
 Owns the StateBackend protocol (Terraform's remote.Client + Locker, plus a journal of small
-entries beside the snapshot, so recording one change does not rewrite the whole state), the record
-that says who holds a lock, and the wording of "state is locked". It must not parse state or
+entries beside the snapshot, so recording one change does not rewrite the whole state, and kept
+versions: the state as it was before each run that wrote), the record that says who holds a lock,
+the record that describes a kept version, and the wording of "state is locked". It must not parse state or
 journal entries, bump serials or check lineage: the manager does that once for every backend.
 """
 from __future__ import annotations
@@ -35,6 +36,18 @@ class StateBackend(Protocol):
     def append(self, entries: list[bytes]) -> None:
         """Add entries (each one line, without a newline) to the journal, durably, before returning."""
 
+    def keep_version(self, data: bytes, serial: int, run: str) -> None:
+        """Keep `data`, the state at `serial` before run `run` changed it, as a version to restore.
+
+        Durably, before returning: the caller changes the state only after. A backend keeps a
+        bounded number of them (the local file: one, `<path>.backup`), dropping the oldest."""
+
+    def versions(self) -> list["KeptVersion"]:
+        """The kept versions, newest first, without their data."""
+
+    def read_version(self, key: str) -> bytes | None:
+        """The data of the kept version with this key, or None if it is no longer kept."""
+
     def lock(self, who: str) -> ContextManager[None]:
         """Hold the state exclusively; raise StateLockedError naming the holder if it is taken."""
 
@@ -45,14 +58,35 @@ class StateBackend(Protocol):
         """Where the state lives, as the user would name it, e.g. 'state/support-bot.json'."""
 
 
+# How many versions a backend that can keep several (PostgreSQL) keeps.
+KEEP_VERSIONS = 20
+
+
+@dataclass(frozen=True)
+class KeptVersion:
+    """A kept version as a backend lists it: `key` names it to read_version; a backend that stores
+    no more than the document leaves `serial` and `run` None (the caller reads the serial from it)."""
+    key: str
+    saved_at: str
+    serial: int | None = None
+    run: str | None = None
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment as the tool prints it: UTC, to the second, e.g. 2026-01-31T12:00:00Z."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def utc_now() -> str:
+    return utc_text(datetime.now(timezone.utc))
+
+
 @dataclass(frozen=True)
 class LockInfo:
     who: str
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=socket.gethostname)
-    created: str = field(
-        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
+    created: str = field(default_factory=utc_now)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_json(self) -> bytes:

@@ -1,4 +1,4 @@
-"""State in a local JSON file: atomic replace, one backup, and a lock file that survives crashes.
+"""State in a local JSON file: atomic replace, a backup of the state before the last run, and a lock file that survives crashes.
 
 Owns the file layout next to the state (`<path>.backup`, `<path>.lock`, `<path>.journal`) and how
 it is written and locked. It must not parse the state document nor journal entries: it stores
@@ -24,12 +24,13 @@ import logging
 import os
 import socket
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from provisioner.errors import StateError, StateLockedError, display_path
 from provisioner.private_files import PRIVATE, fsync_dir, write_atomic
-from provisioner.state.backend import LockInfo, locked_error
+from provisioner.state.backend import KeptVersion, LockInfo, locked_error, utc_text
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,6 @@ class LocalFileBackend:
         self._check_still_held()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            previous = self.read()
-            if previous is not None:
-                write_atomic(self.backup_path, previous)
             write_atomic(self.path, data)
             self._close_journal()
             if self.journal_path.exists():
@@ -72,6 +70,32 @@ class LocalFileBackend:
                 fsync_dir(self.path.parent)
         except OSError as exc:
             raise StateError(f"cannot write state {self.describe()}: {exc.strerror or exc}") from exc
+
+    def keep_version(self, data: bytes, serial: int, run: str) -> None:
+        # one version only, and a plain state document, so a user can also restore it by hand (cp)
+        self._check_still_held()
+        try:
+            write_atomic(self.backup_path, data)
+        except OSError as exc:
+            raise StateError(f"cannot write state backup {display_path(self.backup_path)}:"
+                             f" {exc.strerror or exc}") from exc
+
+    def versions(self) -> list[KeptVersion]:
+        try:
+            saved = datetime.fromtimestamp(self.backup_path.stat().st_mtime, timezone.utc)
+        except FileNotFoundError:
+            return []
+        return [KeptVersion(key="backup", saved_at=utc_text(saved))]
+
+    def read_version(self, key: str) -> bytes | None:
+        if key != "backup":
+            return None
+        try:
+            return self.backup_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateError(f"cannot read state backup {display_path(self.backup_path)}: {exc.strerror}") from exc
 
     def read_journal(self) -> list[bytes]:
         try:

@@ -12,6 +12,15 @@ journal entries too, so a saved plan still names the exact revision it was made 
 folded into the snapshot when a lock is released (the end of a run) and when a run that holds the
 lock loads a state that still has a journal (a crashed run's); folding does not change the serial.
 
+Before a run's first change (its first append or snapshot write under the lock), the state as it
+was is handed to the backend as a kept version (`keep_version`), so every run that writes can be
+undone with `provisioner state restore`; a write without a lock keeps the state it replaces.
+
+Readers that take no lock (plan, drift, show) load while a run appends and folds: `_read` reads
+the journal before the snapshot, so a fold in between shows as a newer snapshot whose serial covers
+every entry read (replay skips them), never as a lost or doubled entry; a snapshot only ever moves
+forward (a restore too takes a new serial), so this holds across any number of folds.
+
 It is safe to call from several threads (the applier records results from parallel workers). It
 must not know where or how bytes are stored: that is the backend's job.
 """
@@ -45,12 +54,14 @@ class StateManager:
         self._journaled = False  # the stored journal holds entries not yet folded into the snapshot
         self._failed: StateError | None = None  # an append failed: what is held here is not stored
         self._locked = False
+        self._run: str | None = None  # who holds the lock, as the kept version names the run
+        self._pre_run_kept = False  # this lock's run already kept the state as it was before it
 
     @contextmanager
     def lock(self, who: str) -> Iterator[None]:
         """Hold the stack's state for a whole run (see StateBackend.lock); fold the journal at the end."""
         with self.backend.lock(who):
-            self._locked = True
+            self._locked, self._run, self._pre_run_kept = True, who, False
             try:
                 yield
             except BaseException:
@@ -62,7 +73,7 @@ class StateManager:
             else:
                 self.compact()
             finally:
-                self._locked = False
+                self._locked, self._run = False, None
 
     def force_unlock(self, lock_id: str) -> None:
         """Release a lock left by a run that is gone (`provisioner force-unlock PATH LOCK_ID`)."""
@@ -189,6 +200,7 @@ class StateManager:
             entries, upto = self._pending, self._current.serial
             self._pending = []
         try:
+            self._keep_pre_run()
             self.backend.append(entries)
         except StateError as exc:
             # what is held here now runs ahead of what is stored: refuse every later record
@@ -222,8 +234,18 @@ class StateManager:
             )
 
     def _write_snapshot(self, state: State) -> None:
+        self._keep_pre_run()
         self.backend.write(encode(state))
         self._journaled = False
+
+    def _keep_pre_run(self) -> None:
+        """Keep the stored state as a version before the first change of this run (see the module)."""
+        if self._pre_run_kept:
+            return
+        stored, _ = self._read()
+        if stored is not None:
+            self.backend.keep_version(encode(stored), stored.serial, self._run or "a write without a lock")
+        self._pre_run_kept = self._locked
 
     def _read(self) -> tuple[State | None, bool]:
         """The stored state with its journal replayed, and whether it had a journal."""

@@ -1,6 +1,6 @@
 """State held in memory, for tests of the layers above state.
 
-Owns nothing but a bytes slot, a list of journal entries and a lock flag with the same contract as the file backend (it
+Owns nothing but a bytes slot, a list of journal entries, kept versions and a lock flag with the same contract as the file backend (it
 passes the same contract tests). It must not be used for real stacks: nothing survives the process.
 """
 from __future__ import annotations
@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from provisioner.errors import StateError
-from provisioner.state.backend import LockInfo, locked_error
+from provisioner.state.backend import KEEP_VERSIONS, KeptVersion, LockInfo, locked_error, utc_now
 
 
 class InMemoryBackend:
     def __init__(self, data: bytes | None = None, name: str = "memory"):
         self._data = data
         self._journal: list[bytes] = []
+        self._versions: list[tuple[KeptVersion, bytes]] = []  # newest first
         self._name = name
         self._guard = threading.Lock()
         self._holder: LockInfo | None = None
@@ -36,6 +37,19 @@ class InMemoryBackend:
             self._data = bytes(data)
             self._journal = []
             self.writes += 1
+
+    def keep_version(self, data: bytes, serial: int, run: str) -> None:
+        with self._guard:
+            kept = KeptVersion(key=str(serial), saved_at=utc_now(), serial=serial, run=run)
+            self._versions = [(kept, bytes(data))] + self._versions[:KEEP_VERSIONS - 1]
+
+    def versions(self) -> list[KeptVersion]:
+        with self._guard:
+            return [kept for kept, _ in self._versions]
+
+    def read_version(self, key: str) -> bytes | None:
+        with self._guard:
+            return next((data for kept, data in self._versions if kept.key == key), None)
 
     def read_journal(self) -> list[bytes]:
         with self._guard:

@@ -1,7 +1,8 @@
 """State in PostgreSQL: one row per stack name, and a session advisory lock, so pipelines share state.
 
-Owns the three tables (`provisioner_state` for the snapshot, `provisioner_state_journal` for the
-entries appended since, keyed by (name, seq), and `provisioner_state_lock` for who holds a lock)
+Owns the four tables (`provisioner_state` for the snapshot, `provisioner_state_journal` for the
+entries appended since, keyed by (name, seq), `provisioner_state_version` for the state as it was
+before each of the last KEEP_VERSIONS runs that wrote, and `provisioner_state_lock` for who holds a lock)
 and how rows are read, written and locked. It must not parse the state document, and it
 must never put the connection string in a message or in `describe()`: it may hold a password.
 
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from provisioner.errors import StateError
-from provisioner.state.backend import LockInfo, locked_error
+from provisioner.state.backend import KEEP_VERSIONS, KeptVersion, LockInfo, locked_error, utc_text
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,14 @@ CREATE TABLE IF NOT EXISTS provisioner_state_journal (
     seq bigint NOT NULL,
     entry bytea NOT NULL,
     PRIMARY KEY (name, seq)
+);
+CREATE TABLE IF NOT EXISTS provisioner_state_version (
+    name text NOT NULL,
+    serial bigint NOT NULL,
+    saved_at timestamptz NOT NULL DEFAULT now(),
+    run text NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (name, serial)
 );
 CREATE TABLE IF NOT EXISTS provisioner_state_lock (
     name text PRIMARY KEY,
@@ -108,6 +117,30 @@ class PostgresBackend:
                 (self.name, bytes(data)),
             )
             conn.execute("DELETE FROM provisioner_state_journal WHERE name = %s", (self.name,))
+
+    def keep_version(self, data: bytes, serial: int, run: str) -> None:
+        with self._session("write") as conn, conn.transaction():
+            conn.execute("INSERT INTO provisioner_state_version (name, serial, run, data) VALUES (%s, %s, %s, %s)"
+                         " ON CONFLICT (name, serial) DO UPDATE SET saved_at = now(), run = excluded.run,"
+                         " data = excluded.data", (self.name, serial, run, bytes(data)))
+            conn.execute("DELETE FROM provisioner_state_version WHERE name = %s AND serial NOT IN"
+                         " (SELECT serial FROM provisioner_state_version WHERE name = %s"
+                         "  ORDER BY serial DESC LIMIT %s)", (self.name, self.name, KEEP_VERSIONS))
+
+    def versions(self) -> list[KeptVersion]:
+        with self._session("read") as conn:
+            rows = conn.execute("SELECT serial, saved_at, run FROM provisioner_state_version WHERE name = %s"
+                                " ORDER BY serial DESC", (self.name,)).fetchall()
+        return [KeptVersion(key=str(serial), serial=serial, run=run, saved_at=utc_text(saved))
+                for serial, saved, run in rows]
+
+    def read_version(self, key: str) -> bytes | None:
+        if not key.isdigit():
+            return None
+        with self._session("read") as conn:
+            row = conn.execute("SELECT data FROM provisioner_state_version WHERE name = %s AND serial = %s",
+                               (self.name, int(key))).fetchone()
+        return bytes(row[0]) if row else None
 
     def read_journal(self) -> list[bytes]:
         with self._session("read") as conn:

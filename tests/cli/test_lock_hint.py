@@ -5,6 +5,8 @@ import re
 import shlex
 from pathlib import Path
 
+from tests.conftest import stack_state
+
 from .conftest import QUICKSTART
 from tests.conftest import stack_state
 
@@ -21,7 +23,7 @@ def _pasted(cli, refused) -> object:
 def test_the_hint_for_a_held_lock_unlocks_when_pasted(cli, workspace: Path, hold_lock):
     state = workspace / "elsewhere" / "quickstart.json"
     holder = hold_lock(f"LocalFileBackend({str(state)!r})")
-    refused = cli("plan", QUICKSTART, "--state", "elsewhere/quickstart.json")
+    refused = cli("apply", QUICKSTART, "--auto-approve", "--state", "elsewhere/quickstart.json")
     assert refused.code == 1
     assert f"locked by apply in another process (pid {holder.pid}" in refused.err
     assert "--state elsewhere/quickstart.json" in refused.err

@@ -38,7 +38,7 @@ def test_a_lock_still_held_when_the_time_is_up_fails_naming_the_holder(cli, work
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        result = cli("plan", STACK, "--lock-timeout", "300ms")
+        result = cli("apply", STACK, "--auto-approve", "--lock-timeout", "300ms")
     finally:
         holder.wait(timeout=30)
     assert result.code == 1

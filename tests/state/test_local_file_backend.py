@@ -89,14 +89,16 @@ def test_writing_creates_parent_directories(tmp_path):
     assert path.read_bytes() == b"{}\n"
 
 
-def test_the_previous_version_is_kept_as_backup(tmp_path):
+def test_a_kept_version_is_the_backup_and_writes_leave_it_alone(tmp_path):
     backend = LocalFileBackend(tmp_path / "stack.json")
+    assert backend.versions() == []
     backend.write(b'{"serial": 1}\n')
-    assert not (tmp_path / "stack.json.backup").exists()
+    backend.keep_version(b'{"serial": 1}\n', 1, "apply")
     backend.write(b'{"serial": 2}\n')
+    backend.write(b'{"serial": 3}\n')  # a run writes many times: the backup stays the state before it
     assert (tmp_path / "stack.json.backup").read_bytes() == b'{"serial": 1}\n'
-    backend.write(b'{"serial": 3}\n')
-    assert (tmp_path / "stack.json.backup").read_bytes() == b'{"serial": 2}\n'
+    (kept,) = backend.versions()
+    assert backend.read_version(kept.key) == b'{"serial": 1}\n'
     assert backend.read() == b'{"serial": 3}\n'
 
 
@@ -104,7 +106,7 @@ def test_writes_leave_no_temporary_files(tmp_path):
     backend = LocalFileBackend(tmp_path / "stack.json")
     for serial in range(3):
         backend.write(json.dumps({"serial": serial}).encode())
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.json", "stack.json.backup"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stack.json"]
 
 
 def test_describe_is_the_path_as_the_user_typed_it(tmp_path, monkeypatch):
@@ -136,9 +138,6 @@ def test_a_writer_killed_mid_write_never_leaves_a_partial_file(tmp_path):
         document = json.loads(path.read_bytes())
         assert document["serial"] >= 20
         assert len(document["padding"]) == 200_000 + document["serial"] % 7919
-        backup = json.loads(path.with_name("stack.json.backup").read_bytes())
-        # Killed between the two renames, the backup already equals the state; never anything else.
-        assert backup["serial"] in (document["serial"] - 1, document["serial"])
 
 
 def test_giving_up_after_endless_lock_churn_is_a_locked_error(tmp_path, monkeypatch):

@@ -95,3 +95,23 @@ def test_state_flag_overrides_the_block_with_a_local_file(cli, workspace, pg_sta
     applied = cli("apply", QUICKSTART, "--auto-approve", "--state", "local/quickstart.json")
     assert applied.code == 0, applied.output
     assert json.loads((workspace / "local" / "quickstart.json").read_text())["stack"] == "quickstart"
+
+
+def test_the_state_before_the_last_apply_is_restored_from_the_database(cli, workspace, pg_server, pg_stack):
+    stack = workspace / QUICKSTART / "stack.yaml"
+    assert cli("apply", QUICKSTART, "--auto-approve").code == 0
+    before = json.loads(_stored(pg_server, pg_stack))
+    stack.write_text(stack.read_text().replace("temperature: 0.3", "temperature: 0.5"))
+    assert cli("apply", QUICKSTART, "--auto-approve").code == 0
+
+    listed = cli("state", "versions", QUICKSTART)
+    assert listed.code == 0 and f"serial {before['serial']} " in listed.out and "before apply" in listed.out
+    restored = cli("state", "restore", QUICKSTART, "--auto-approve")
+    assert restored.code == 0, restored.output
+    after = json.loads(_stored(pg_server, pg_stack))
+    assert after["resources"] == before["resources"] and after["serial"] > before["serial"]
+    assert pg_server.password not in restored.output
+
+    stack.write_text(stack.read_text().replace("temperature: 0.5", "temperature: 0.3"))
+    planned = cli("plan", QUICKSTART)
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.out and "0.5" in planned.out
