@@ -8,7 +8,6 @@ from pathlib import Path
 from tests.conftest import stack_state
 
 from .conftest import QUICKSTART
-from tests.conftest import stack_state
 
 
 def _pasted(cli, refused) -> object:
