@@ -216,6 +216,7 @@ class _Builder:
         self.smap = SourceMap()
         self.loader = yaml.SafeLoader("")  # its resolver types plain scalars; its constructors build them
         self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (data, nodes it holds)
+        self.resolved: dict[str, str] = {}  # plain scalar -> its implicit type; values repeat (true, 0.2, file_search)
         self.nodes = 0
         self.aliased = 0
 
@@ -232,15 +233,27 @@ class _Builder:
         stack: list[_Frame] = []
         root: list[Any] = []
         documents = 0
+        keys = self.smap.keys
+        implicit_types = self.loader.yaml_implicit_resolvers
         while (event := next_event()) is not None:
             kind = type(event)
             if kind is yaml.ScalarEvent:
                 parent = stack[-1] if stack else None
                 if parent is not None and parent.is_map and parent.key is None:
-                    self._key(parent, event)
+                    key = event.value
+                    if key in parent.value or key == "<<" or event.anchor:
+                        self._key(parent, event)
+                    else:  # the usual key: a new, plain name
+                        parent.key = key
+                        parent.key_mark = event.start_mark
+                        if parent.path is not None:
+                            keys[parent.path + (key,)] = event.start_mark
                     continue
                 self._count(1, event)
-                value = self._scalar(event)
+                value = event.value
+                # most text starts with a character no implicit type (bool, int, null, ...) can start with
+                if event.tag is not None or not event.implicit[0] or not value or value[0] in implicit_types:
+                    value = self._scalar(event)
                 if event.anchor:
                     self.anchors[event.anchor] = (value, 1)
                 if parent is None:
@@ -367,10 +380,12 @@ class _Builder:
     def _scalar(self, event: yaml.ScalarEvent) -> Any:
         tag, value = event.tag, event.value
         if tag is None or tag == "!":
-            # most text starts with a character no implicit type (bool, int, null, ...) can start with
-            if event.implicit[0] and value and value[0] not in self.loader.yaml_implicit_resolvers:
-                return value
-            tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+            plain = event.implicit[0]
+            tag = self.resolved.get(value) if plain else None
+            if tag is None:
+                tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+                if plain and len(self.resolved) < 4096:  # a plain scalar's type depends on its text alone
+                    self.resolved[value] = tag
         if tag == _STR:
             return value
         if tag == _INT and value.isdigit():
