@@ -284,7 +284,7 @@ class _Loader:
         name = provider.get("api_key_env") if isinstance(provider, dict) else None
         name = name if isinstance(name, str) else "OPENAI_API_KEY"
         key = env.get(name, "")
-        if len(key) < 8:  # too short to tell from ordinary text
+        if len(key) < 8 or not _contains(data, key):  # too short to tell from ordinary text, or absent
             return
         for path, text in _strings(data):
             if key in text:
@@ -302,7 +302,7 @@ class _Loader:
                 self.validate.quiet.add(path)
         name = state.get("conninfo_env") if isinstance(state, dict) else None
         conninfo = env.get(name, "") if isinstance(name, str) else ""
-        if len(conninfo) < 8:  # too short to tell from ordinary text
+        if len(conninfo) < 8 or not _contains(data, conninfo):  # too short to tell from ordinary text, or absent
             return
         for path, text in _strings(data):
             if conninfo in text and path not in self.validate.quiet:
@@ -559,3 +559,18 @@ def _strings(data: Any, path: Path_ = ()):
             yield from _strings(value, path + (i,))
     elif isinstance(data, str):
         yield path, data
+
+
+def _contains(data: Any, text: str) -> bool:
+    """Whether some string in `data` contains `text`: `_strings` without a path per value, for a
+    stack where, as it should be, none does."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and text in item:
+            return True
+    return False
