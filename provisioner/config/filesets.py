@@ -54,13 +54,15 @@ def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
         diags.add(f"file is larger than 512 MB: {display_path(path)}", where, hint="the Files API rejects it")
         return None
     try:
-        with open(path, "rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256")
+        # a small file in one read (a set may hold thousands); a large one in chunks
+        with open(path, "rb", buffering=0) as handle:
+            digest = hashlib.sha256(handle.read()) if size <= 1 << 20 else hashlib.file_digest(handle, "sha256")
     except OSError as exc:
         diags.add(f"cannot read {display_path(path)}: {exc.strerror}", where)
         return None
-    return LocalFile(address=address, path=path, filename=filename, purpose=purpose,
-                     sha256=digest.hexdigest(), size=size)
+    # every field is made here, from values already checked: no validation per file of a large set
+    return LocalFile.model_construct(address=address, path=path, filename=filename, purpose=purpose,
+                                     sha256=digest.hexdigest(), size=size)
 
 
 def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path, confinement: Confinement,

@@ -406,7 +406,7 @@ class _Loader:
                     ref = entry if isinstance(entry, str) else getattr(entry, key)
                     members = ([address("files", ref)] if group == "files" else file_sets.get(ref, []))
                     for member in filter(None, map(local_files.get, members)):
-                        if Path(member.filename).suffix.lower() not in FILE_SEARCH_EXTENSIONS:
+                        if os.path.splitext(member.filename)[1].lower() not in FILE_SEARCH_EXTENSIONS:
                             self.diags.add(
                                 f"{member.address} ({display_path(member.path)}) cannot go in vector_stores.{name}:"
                                 " file_search indexes only " + " ".join(sorted(FILE_SEARCH_EXTENSIONS)) + " files",
