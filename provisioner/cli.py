@@ -15,36 +15,34 @@ import traceback
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
-from provisioner import render, render_drift, render_validation
-from provisioner.api.base import Api
-from provisioner.applier import Applier, ensure_current
+from provisioner import render_validation
 from provisioner.config.loader import load_stack
 from provisioner.config.spec import Stack
 from provisioner.config.yaml_source import ParseLimits
-from provisioner.connection import DEFAULT_EMULATOR_DATA, connect
-from provisioner.drift import TAGGED_KINDS, detect, refreshed
+from provisioner.connection import DEFAULT_EMULATOR_DATA
 from provisioner.errors import ProvisionerError, StackError, StateLockedError
-from provisioner.importer import import_resource
 from provisioner.lifecycle import check_prevent_destroy
-from provisioner.observe import Observed, observe
-from provisioner.outputs import outputs_of, outputs_path, select, write_outputs
-from provisioner.plan import Action, Plan
-from provisioner.planner import live_fingerprint, make_plan
 from provisioner.private_files import write_atomic
-from provisioner.resources import HANDLERS
-from provisioner.schema import schema_json
-from provisioner.targeting import TARGETING_WARNING, check_addresses, targeted
-from provisioner.state.local import LocalFileBackend
-from provisioner.state.backend import unlock_hint
-from provisioner.state.location import Location, locate, of_saved_plan, open_backend
 from provisioner.state import surgery
-from provisioner.state.manager import StateManager
+from provisioner.state.location import locate
 from provisioner.state.waiting import lock_waiting, parse_duration
+from provisioner.targeting import TARGETING_WARNING, check_addresses, targeted
 from provisioner.trust import DEFAULT_KEY_ENV, ENDPOINTS_ENV, KEY_ENVS_ENV, Trust, endpoint_refusals
+
+if TYPE_CHECKING:
+    from provisioner.api.base import Api
+    from provisioner.observe import Observed
+    from provisioner.plan import Plan
+    from provisioner.state.location import Location
+    from provisioner.state.manager import StateManager
+
+# Commands that talk to the API import the planner, the applier, the SDK and the renderers when
+# they run: `validate` (a CI check, run on every change) needs none of them, and they take
+# longer to import than a large stack takes to validate.
 
 
 class ExitCode(IntEnum):
@@ -247,6 +245,7 @@ def _provider(stack: Stack) -> dict[str, Any]:
 
 
 def _connect(provider: dict[str, Any]) -> contextlib.AbstractContextManager[Api]:
+    from provisioner.connection import connect
     return connect(provider, announce=lambda line: click.echo(line, err=True))
 
 
@@ -255,14 +254,19 @@ def _location(stack: Stack, state_path: Path | None) -> Location:
 
 
 def _states(stack: Stack, state_path: Path | None) -> StateManager:
+    from provisioner.state.location import open_backend
+    from provisioner.state.manager import StateManager
     return StateManager(open_backend(_location(stack, state_path)), stack.name)
 
 
 def _declared(stack: Stack) -> list:
+    from provisioner.resources import HANDLERS
     return [d for handler in HANDLERS.values() for d in handler.declare(stack)]
 
 
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_path: Path | None) -> Plan:
+    from provisioner.observe import observe
+    from provisioner.planner import make_plan
     state = states.load()
     moved, forgotten = surgery.edits_of_stack(state, stack.moved, stack.removed)
     state = surgery.replay(state, moved, forgotten)  # planned as if made; apply makes them first
@@ -312,6 +316,7 @@ def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of a stack file, for editors (yaml-language-server) and other tools."""
+    from provisioner.schema import schema_json
     click.echo(schema_json(), nl=False)
 
 
@@ -331,6 +336,7 @@ def schema() -> None:
 def plan(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
          out: Path | None, detailed_exitcode: bool, destroy: bool, verbose: bool) -> None:
     """Show what apply would change, reading the live resources; takes no lock, so never waits for an apply."""
+    from provisioner import render
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     # no lock: plan writes nothing, so a scheduled plan never makes an apply fail, nor waits for one;
@@ -354,6 +360,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
 
 
 def _print_header(states: StateManager) -> None:
+    from provisioner import render
     click.echo(render.state_header(states.backend.describe()), err=True, nl=False)
 
 
@@ -367,6 +374,7 @@ def _is_saved_plan(path: Path) -> bool:
 
 
 def _read_plan(path: Path) -> Plan:
+    from provisioner.plan import Plan
     try:
         return Plan.from_json(path.read_text())
     except ValueError as exc:
@@ -374,6 +382,8 @@ def _read_plan(path: Path) -> Plan:
 
 
 def _saved_plan(path: Path, state_path: Path | None) -> tuple[Plan, StateManager]:
+    from provisioner.state.location import of_saved_plan, open_backend
+    from provisioner.state.manager import StateManager
     saved = _read_plan(path)
     location = of_saved_plan(saved.state_location, saved.state_path, state_path)
     return saved, StateManager(open_backend(location), saved.stack)
@@ -383,6 +393,7 @@ def _saved_plan(path: Path, state_path: Path | None) -> tuple[Plan, StateManager
 def _locked(states: StateManager, who: str, path: Path, variables, var_files, state_path) -> Iterator[None]:
     """Hold the state; when another run holds it, the hint is the force-unlock command for this very
     state, as typed here (the same stack or saved plan, variables and --state), ready to paste."""
+    from provisioner.state.backend import unlock_hint
     try:
         with _lock(states, who):
             yield
@@ -399,6 +410,10 @@ def _locked(states: StateManager, who: str, path: Path, variables, var_files, st
 @contextlib.contextmanager
 def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Iterator[tuple[Plan, StateManager, Api]]:
     """Lock the state, connect, and either plan now or load a saved plan and check it is current."""
+    from provisioner.applier import ensure_current
+    from provisioner.observe import observe
+    from provisioner.plan import Action
+    from provisioner.planner import live_fingerprint
     if _is_saved_plan(path):
         saved, states = _saved_plan(path, state_path)
         if destroy and not saved.destroy:  # a destroy must only ever destroy
@@ -436,6 +451,8 @@ def _confirm(settings: Settings, auto_approve: bool, question: str) -> None:
 
 def _run_apply(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool,
                parallelism: int, as_json: bool, destroy: bool) -> None:
+    from provisioner import render
+    from provisioner.applier import Applier
     with _planned(path, variables, var_files, state_path, destroy) as (the_plan, states, api):
         if not as_json:
             click.echo(render.state_edits_text(the_plan) + render.plan_text(the_plan, settings.color), nl=False)
@@ -466,6 +483,8 @@ def _write_outputs(states: StateManager) -> None:
     """Keep the outputs file next to a local state file in step with it (see provisioner.outputs).
 
     A state kept elsewhere has no local place for it: `provisioner output` reads it from the state."""
+    from provisioner.outputs import outputs_of, outputs_path, write_outputs
+    from provisioner.state.local import LocalFileBackend
     if isinstance(states.backend, LocalFileBackend):
         write_outputs(outputs_path(states.backend.path), outputs_of(states.current()))
 
@@ -508,6 +527,7 @@ def show(settings: Settings, path: Path, variables, var_files, state_path, as_js
     """Print the state: every resource the stack manages, with its live id.
 
     Given a plan saved with `plan --out`, print that plan instead (reading nothing else)."""
+    from provisioner import render
     if _is_saved_plan(path):
         saved = _read_plan(path)
         click.echo(render.plan_json(saved) if as_json else render.plan_text(saved, settings.color), nl=as_json)
@@ -529,6 +549,8 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
     definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json
     beside the state.
     """
+    from provisioner import render
+    from provisioner.outputs import outputs_of, select
     stack = _load(path, variables, var_files)
     outputs = outputs_of(_states(stack, state_path).load())
     value = select(outputs, name) if name else outputs
@@ -549,6 +571,7 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
 
     The next plan shows how the object differs from the stack, and apply brings it in line.
     """
+    from provisioner.importer import import_resource
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "import", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
@@ -558,6 +581,8 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
 
 def _observe_for_drift(api: Api, state) -> Observed:
     # nothing is wanted: a kind the endpoint dropped reads as empty (its objects as deleted)
+    from provisioner.drift import TAGGED_KINDS
+    from provisioner.observe import observe
     return observe(api, state, set(), also=TAGGED_KINDS)
 
 
@@ -572,6 +597,8 @@ def _observe_for_drift(api: Api, state) -> Observed:
 def drift_command(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
                   unmanaged: bool) -> None:
     """Report what changed live outside provisioner; read-only. Exit 0 no drift, 2 drift, 1 error."""
+    from provisioner import render_drift
+    from provisioner.drift import detect
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     state = states.load()  # read without the lock: drift writes nothing, so it never waits for an apply
@@ -596,6 +623,8 @@ def drift_command(settings: Settings, path: Path, variables, var_files, state_pa
 @click.pass_obj
 def refresh(settings: Settings, path: Path, variables, var_files, state_path, auto_approve: bool) -> None:
     """Accept what drifted into the state (as Terraform's apply -refresh-only); makes no API write."""
+    from provisioner import render_drift
+    from provisioner.drift import detect, refreshed
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "refresh", path, variables, var_files, state_path), _connect(_provider(stack)) as api:

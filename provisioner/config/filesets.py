@@ -27,10 +27,14 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 
 def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
-               where: SourceLocation | None, diags: DiagnosticCollector) -> LocalFile | None:
-    """Read and hash one file; report it at `where` if it is missing, empty or too large."""
+               where: SourceLocation | None, diags: DiagnosticCollector,
+               info: os.stat_result | None = None) -> LocalFile | None:
+    """Read and hash one file; report it at `where` if it is missing, empty or too large.
+
+    `info` is the file's stat if the caller has it already: a set of thousands stats each once.
+    """
     try:
-        info = path.stat()
+        info = info or os.stat(path)
     except FileNotFoundError:
         hint = ("a files: entry is one file; use file_sets: with include: for a pattern" if glob.has_magic(str(path))
                 else "paths are relative to the stack file that names them")
@@ -49,16 +53,16 @@ def local_file(address: str, path: Path, filename: str, purpose: FilePurpose,
     if size > MAX_FILE_BYTES:
         diags.add(f"file is larger than 512 MB: {display_path(path)}", where, hint="the Files API rejects it")
         return None
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        # a small file in one read (a set may hold thousands); a large one in chunks
+        with open(path, "rb", buffering=0) as handle:
+            digest = hashlib.sha256(handle.read()) if size <= 1 << 20 else hashlib.file_digest(handle, "sha256")
     except OSError as exc:
         diags.add(f"cannot read {display_path(path)}: {exc.strerror}", where)
         return None
-    return LocalFile(address=address, path=path, filename=filename, purpose=purpose,
-                     sha256=digest.hexdigest(), size=size)
+    # every field is made here, from values already checked: no validation per file of a large set
+    return LocalFile.model_construct(address=address, path=path, filename=filename, purpose=purpose,
+                                     sha256=digest.hexdigest(), size=size)
 
 
 def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path, confinement: Confinement,
@@ -73,25 +77,39 @@ def expand_set(name: str, spec: FileSetSpec, base: Path, root: Path, confinement
     excluded = matcher.matches(spec.exclude, report=False)
     if matcher.refused:
         return []
-    prefix = os.path.join(os.path.abspath(root), "")
-    keyed = sorted((_key(p, root, prefix), p) for p in included - excluded if p.is_file())
-    if not keyed:
+    files = []  # (key, path, stat): each file is stat'ed once, and its key made once
+    for path in included - excluded:
+        info = _regular_file(path)
+        if info is not None:
+            files.append((_key(path, root), path, info))
+    if not files:
         patterns = ", ".join(spec.include)
         unless = " once excludes are removed" if included else ""
         diags.add(f'file set "{name}" matches no file{unless} ({patterns}, in {display_path(base)})', where,
                   hint="patterns are relative to the stack file; use ** to match any depth")
         return []
+    files.sort(key=lambda f: f[0])
     members = []
-    for key, path in keyed:
+    for key, path, info in files:
         if '"' in key:
             # the key is quoted inside the address (file_sets.docs["..."]), so it cannot hold a quote
             diags.add(f'file set "{name}" matches {key}, whose name has a double quote', where,
                       hint="rename the file, or add it to exclude:")
             continue
-        member = local_file(address("file_sets", name, key), path, path.name, spec.purpose, where, diags)
+        file = Path(path)
+        member = local_file(address("file_sets", name, key), file, file.name, spec.purpose, where, diags, info)
         if member:
             members.append(member)
     return members
+
+
+def _regular_file(path: str) -> os.stat_result | None:
+    """The stat of what `path` leads to, if it is a regular file (as Path.is_file says)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info if stat.S_ISREG(info.st_mode) else None
 
 
 class _Matcher:
@@ -112,8 +130,9 @@ class _Matcher:
         if report:
             self.diags.add(message, self.where, hint=hint)
 
-    def matches(self, patterns: list[str], report: bool) -> set[Path]:
-        found: set[Path] = set()
+    def matches(self, patterns: list[str], report: bool) -> set[str]:
+        """The paths (normalised, as text: a set holds thousands) that `patterns` match."""
+        found: set[str] = set()
         for pattern in patterns:
             parts = [p for p in pattern.split("/") if p not in ("", ".")]
             literal: list[str] = []
@@ -137,7 +156,7 @@ class _Matcher:
                 continue
             if not parts:
                 if os.path.lexists(start):
-                    found.add(start)
+                    found.add(str(start))
                 continue
             files, links_out = self._walk(start, any(p.startswith(".") for p in parts))
             for rel, target in links_out:
@@ -145,10 +164,11 @@ class _Matcher:
                     self._refuse(f'pattern "{pattern}" reaches the symlinked folder {display_path(start.joinpath(*rel))},'
                                  f" which leads to {target}, outside the stack's folder"
                                  f" {display_path(self.confinement.root)}", report)
+            folder = str(start)
             for rel, target in files:
                 if not _match(parts, rel):
                     continue
-                path = start.joinpath(*rel)
+                path = os.path.join(folder, *rel)
                 if not self.confinement.contains(target):
                     self._refuse(f'pattern "{pattern}" matches the symlink {display_path(path)}, which leads to'
                                  f" {target}, outside the stack's folder {display_path(self.confinement.root)}", report)
@@ -224,8 +244,9 @@ def _closure(pattern: list[str], states: set[int]) -> set[int]:
     return result
 
 
-def _key(path: Path, root: Path, prefix: str) -> str:
-    text = str(path)
-    if text.startswith(prefix):  # the usual case, without relpath's two abspath calls a file
-        return Path(text[len(prefix):]).as_posix()
+def _key(path: str, root: Path) -> str:
+    # the common case without relpath's normalising of both paths: a normalised path inside the root
+    inside = str(root) + os.sep
+    if path.startswith(inside) and os.path.normpath(root) == str(root):
+        return path[len(inside):].replace(os.sep, "/")
     return Path(os.path.relpath(path, root)).as_posix()

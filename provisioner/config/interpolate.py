@@ -82,10 +82,18 @@ class Interpolator:
         self.failed: set[Path_] = set()  # where a reference could not be resolved (and was reported)
 
     def tree(self, data: Any, smap: SourceMap, path: Path_ = ()) -> Any:
-        if isinstance(data, dict):
-            return {k: self.tree(v, smap, path + (k,)) for k, v in data.items()}
-        if isinstance(data, list):
-            return [self.tree(v, smap, path + (i,)) for i, v in enumerate(data)]
+        """`data` with its references substituted; a map or list without any is returned as it is,
+        so a large stack with few references is neither copied nor given a path per value."""
+        if isinstance(data, (dict, list)):
+            changed = None
+            for k, v in data.items() if isinstance(data, dict) else enumerate(data):
+                if isinstance(v, str) and "$" not in v or not isinstance(v, (str, dict, list)):
+                    continue
+                new = self.tree(v, smap, path + (k,))
+                if new is not v:
+                    changed = changed if changed is not None else data.copy()
+                    changed[k] = new
+            return data if changed is None else changed
         if isinstance(data, str) and "$" in data:
             reported = len(self.diags.items)
             value = self.string(data, smap.value(path))

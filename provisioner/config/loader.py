@@ -7,9 +7,11 @@ can be validated offline, and the planner receives it ready to use.
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,24 @@ def load_stack(path: Path, variables: dict[str, str] | None = None,
     the stack reads must resolve inside the stack's folder or a folder it allows. Raises
     StackError with every problem found, in file order.
     """
-    return _Loader(_SortedDiagnostics(), trust or Trust()).load(Path(path), variables, var_files, os.environ)
+    with _no_cycle_collection():
+        return _Loader(_SortedDiagnostics(), trust or Trust()).load(Path(path), variables, var_files, os.environ)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while loading.
+
+    A stack's data and marks are hundreds of thousands of objects that live until the load ends
+    and form no cycles, yet each collector pass walks them all: a third of a large load's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Loader:
@@ -176,15 +195,16 @@ class _Loader:
                 unreadable = True
                 continue
             data, smap = parsed
-            branches = _branches(smap)
             if not isinstance(data, dict):
                 self.diags.add("a stack file must be a map of sections (stack:, files:, assistants:, ...)",
                                smap.value(()))
                 continue
+            taken: set[Path_] = set()  # entries (`(group, name)`, or `(key,)`) whose marks join the stack's
             for key, value in data.items():
                 if key in GROUPS:
                     if isinstance(value, dict):
-                        self._merge_group(key, value, merged.setdefault(key, {}), smap, branches, source)
+                        taken.add((key,))
+                        self._merge_group(key, value, merged.setdefault(key, {}), smap, taken, source)
                     elif value is not None:  # None: an empty section, as left by commenting out its entries
                         self.diags.add(f"{key}: must be a map of name: settings", smap.value((key,)))
                 elif key in merged:
@@ -192,7 +212,9 @@ class _Loader:
                 else:
                     merged[key] = value
                     self.origin[(key,)] = source
-                    self.smap.update(branches.get((key,), SourceMap()))
+                    taken.add((key,))
+            entries = len(data) + sum(len(v) for k, v in data.items() if k in GROUPS and isinstance(v, dict))
+            self._take_marks(smap, taken, whole=len(taken) == entries)
         if "stack" not in merged and not unreadable:  # an unreadable file may hold the name
             self.diags.add("no `stack:` name is declared", SourceLocation(display_path(sources[0])),
                            hint="add `stack: my-stack` to one of the stack files")
@@ -200,16 +222,27 @@ class _Loader:
         return merged, unreadable
 
     def _merge_group(self, group: str, entries: dict[str, Any], into: dict[str, Any], smap: SourceMap,
-                     branches: dict[Path_, SourceMap], source: Path) -> None:
-        self.smap.keys.setdefault((group,), smap.keys[(group,)])
-        self.smap.values.setdefault((group,), smap.values[(group,)])
+                     taken: set[Path_], source: Path) -> None:
         for name, value in entries.items():
             if name in into:
                 self._duplicate(f'{group}.{name}', (group, name), smap)
                 continue
             into[name] = value
             self.origin[(group, name)] = source
-            self.smap.update(branches.get((group, name), SourceMap()))
+            taken.add((group, name))
+
+    def _take_marks(self, smap: SourceMap, taken: set[Path_], whole: bool) -> None:
+        """Add a file's marks of the entries it contributed (all, if `whole`), so a skipped duplicate
+        leaves none; where the stack already knows a path (a group's own key), the first mark stays."""
+        for mine, theirs in ((self.smap.keys, smap.keys), (self.smap.values, smap.values)):
+            if whole:  # the common case, at C speed: every path but the document's own
+                mine.update({**theirs, **mine})
+                mine.pop((), None)
+                continue
+            # an entry is `(group, name)` inside resource maps, `(key,)` elsewhere and for the groups themselves
+            mine.update({p: mark for p, mark in theirs.items()
+                         if (p[:2] in taken if len(p) > 1 and p[0] in GROUPS else p[:1] in taken)
+                         and p not in mine})
 
     def _duplicate(self, what: str, path: Path_, smap: SourceMap) -> None:
         first = self.smap.key(path)
@@ -258,7 +291,7 @@ class _Loader:
         name = provider.get("api_key_env") if isinstance(provider, dict) else None
         name = name if isinstance(name, str) else "OPENAI_API_KEY"
         key = env.get(name, "")
-        if len(key) < 8:  # too short to tell from ordinary text
+        if len(key) < 8 or not _contains(data, key):  # too short to tell from ordinary text, or absent
             return
         for path, text in _strings(data):
             if key in text:
@@ -276,7 +309,7 @@ class _Loader:
                 self.validate.quiet.add(path)
         name = state.get("conninfo_env") if isinstance(state, dict) else None
         conninfo = env.get(name, "") if isinstance(name, str) else ""
-        if len(conninfo) < 8:  # too short to tell from ordinary text
+        if len(conninfo) < 8 or not _contains(data, conninfo):  # too short to tell from ordinary text, or absent
             return
         for path, text in _strings(data):
             if conninfo in text and path not in self.validate.quiet:
@@ -390,7 +423,7 @@ class _Loader:
                     ref = entry if isinstance(entry, str) else getattr(entry, key)
                     members = ([address("files", ref)] if group == "files" else file_sets.get(ref, []))
                     for member in filter(None, map(local_files.get, members)):
-                        if Path(member.filename).suffix.lower() not in FILE_SEARCH_EXTENSIONS:
+                        if os.path.splitext(member.filename)[1].lower() not in FILE_SEARCH_EXTENSIONS:
                             self.diags.add(
                                 f"{member.address} ({display_path(member.path)}) cannot go in vector_stores.{name}:"
                                 " file_search indexes only " + " ".join(sorted(FILE_SEARCH_EXTENSIONS)) + " files",
@@ -534,18 +567,6 @@ def _resolve(base: Path, relative: str) -> Path:
     return Path(os.path.normpath(base / relative))
 
 
-def _branches(smap: SourceMap) -> dict[Path_, SourceMap]:
-    """A file's source map split by entry (`(group, name)` in resource maps, `(key,)` elsewhere),
-    so a skipped duplicate leaves no marks; in one pass, since a stack may declare thousands."""
-    branches: dict[Path_, SourceMap] = {}
-    for marks, pick in ((smap.keys, lambda b: b.keys), (smap.values, lambda b: b.values)):
-        for p, loc in marks.items():
-            prefix = p[:2] if p[:1] and p[0] in GROUPS else p[:1]
-            if prefix:
-                pick(branches.setdefault(prefix, SourceMap()))[p] = loc
-    return branches
-
-
 def _strings(data: Any, path: Path_ = ()):
     if isinstance(data, dict):
         for key, value in data.items():
@@ -555,3 +576,18 @@ def _strings(data: Any, path: Path_ = ()):
             yield from _strings(value, path + (i,))
     elif isinstance(data, str):
         yield path, data
+
+
+def _contains(data: Any, text: str) -> bool:
+    """Whether some string in `data` contains `text`: `_strings` without a path per value, for a
+    stack where, as it should be, none does."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and text in item:
+            return True
+    return False

@@ -16,7 +16,7 @@ from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
 ASSISTANTS_ONLY_RANKERS = frozenset({"default_2024_08_21"})
 from provisioner.config.models import REASONING_FAMILIES, takes_reasoning_effort
 from provisioner.config.suggest import did_you_mean
-from provisioner.config.spec import AssistantSpec, FunctionTool, VectorStoreSpec
+from provisioner.config.spec import AssistantSpec, FileSearchTool, FunctionTool, VectorStoreSpec
 from provisioner.config.yaml_source import Path_, SourceMap
 from provisioner.errors import DiagnosticCollector
 
@@ -115,7 +115,7 @@ class References:
         tool_types = {tool.type for tool in a.tools}
         seen: dict[str, str] = {}  # name the model sees -> the functions: key giving it
         for i, tool in enumerate(a.tools):
-            ranking = getattr(tool, "ranking_options", None)
+            ranking = tool.ranking_options if isinstance(tool, FileSearchTool) else None
             if a.target == "responses" and ranking and ranking.ranker in ASSISTANTS_ONLY_RANKERS:
                 self.diags.add(f"file_search ranker '{ranking.ranker}' exists only in the Assistants API; "
                                "the Responses API offers 'auto'",

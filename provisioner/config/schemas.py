@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from provisioner.config.yaml_source import Path_
 from provisioner.errors import DiagnosticCollector, SourceLocation
 
@@ -53,6 +51,8 @@ def check_schema(schema: Any, strict: bool, what: str, locate: Locate, diags: Di
     if object_root and not strict and schema.get("type") != "object":
         diags.add(f'{what} must have type "object" at the root, not {schema.get("type")!r}',
                   locate(("type",) if "type" in schema else ()), hint="a function's arguments are named properties")
+    from jsonschema import Draft202012Validator  # here: most stacks have no schema, and its import is slow
+
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
     invalid = sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path)))
     for err in invalid:

@@ -10,6 +10,7 @@ interpolation, no merging rules beyond "which path came from where".
 """
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -43,29 +44,36 @@ class ParseLimits:
 
 @dataclass
 class SourceMap:
-    """Where each key and value of a parsed document sits in its file."""
+    """Where each key and value of a parsed document sits in its file.
 
-    keys: dict[Path_, SourceLocation] = field(default_factory=dict)
-    values: dict[Path_, SourceLocation] = field(default_factory=dict)
+    Holds the parser's own marks (its `name` is the file as shown, line and column count from
+    zero) and makes a `SourceLocation` only of those asked for: a stack has a mark for every
+    value, and few are ever reported. A `SourceLocation` may stand in for a mark.
+    """
+
+    keys: dict[Path_, Any] = field(default_factory=dict)
+    values: dict[Path_, Any] = field(default_factory=dict)
 
     def value(self, path: Path_) -> SourceLocation | None:
         """The value at `path`, or the nearest enclosing node that has a location."""
+        values = self.values
         for i in range(len(path), -1, -1):
-            loc = self.values.get(path[:i])
-            if loc is not None:
-                return loc
+            mark = values.get(path[:i])
+            if mark is not None:
+                return location(mark)
         return None
 
     def key(self, path: Path_) -> SourceLocation | None:
         """The key naming `path` (an error about a whole entry reads best at its key)."""
-        return self.keys.get(path) or self.value(path)
+        mark = self.keys.get(path)
+        return location(mark) if mark is not None else self.value(path)
 
-    def update(self, other: "SourceMap") -> None:
-        """Add `other`'s marks; where both know a path, the first one (as merged first) stays."""
-        for p, loc in other.keys.items():
-            self.keys.setdefault(p, loc)
-        for p, loc in other.values.items():
-            self.values.setdefault(p, loc)
+
+def location(mark: Any) -> SourceLocation:
+    """A mark kept in a `SourceMap` as the location users read (counting from one)."""
+    if isinstance(mark, SourceLocation):
+        return mark
+    return SourceLocation(mark.name, mark.line + 1, mark.column + 1)
 
 
 def mark_location(file: str, mark: yaml.Mark | None) -> SourceLocation:
@@ -170,25 +178,26 @@ def _syntax_hint(text: str, mark: yaml.Mark | None) -> str | None:
 
 
 _SKIP = object()  # a mapping's pending key when the value that follows must be dropped
+_MERGE = object()  # a mapping's pending key when it is `<<`: the value is merged when the map ends
 
 
-@dataclass
 class _Frame:
     """A map or list being built: where it is, and what it has so far."""
 
-    value: Any  # dict or list
-    path: Path_ | None  # None: dropped (under a duplicate or invalid key), so it leaves no marks
-    location: SourceLocation
-    anchor: str | None
-    nodes_before: int
-    key: Any = None  # a mapping's key waiting for its value (None: expecting a key)
-    key_location: SourceLocation | None = None
-    merges: list[Any] = field(default_factory=list)  # `<<:` values, merged when the map ends
-    is_key: bool = False  # a map or list written where a key should be
+    __slots__ = ("value", "is_map", "path", "mark", "anchor", "nodes_before", "key", "key_mark", "merges", "is_key")
 
-
-def _wants_key(frame: _Frame) -> bool:
-    return isinstance(frame.value, dict) and frame.key is None
+    def __init__(self, value: Any, path: Path_ | None, mark: Any, anchor: str | None, nodes_before: int,
+                 is_key: bool):
+        self.value = value  # dict or list
+        self.is_map = isinstance(value, dict)
+        self.path = path  # None: dropped (under a duplicate or invalid key, or a key), so it leaves no marks
+        self.mark = mark
+        self.anchor = anchor
+        self.nodes_before = nodes_before
+        self.key: Any = None  # a mapping's key waiting for its value (None: expecting a key)
+        self.key_mark: Any = None
+        self.merges: list[tuple[Any, Any]] = []  # `<<:` values and their keys' marks
+        self.is_key = is_key  # a map or list written where a key should be
 
 
 class _Builder:
@@ -196,7 +205,8 @@ class _Builder:
 
     An alias shares its anchor's data instead of copying it; its content still counts in full
     towards `nodes` and `aliases`, since every later stage walks it as if copied. An anchor is
-    known only once its node is complete, so an anchor cannot contain itself.
+    known only once its node is complete, so an anchor cannot contain itself. The loop runs once
+    per value of a stack that may hold hundreds of thousands, so scalars take the shortest way.
     """
 
     def __init__(self, shown: str, limits: ParseLimits, diags: DiagnosticCollector | None = None):
@@ -206,29 +216,56 @@ class _Builder:
         self.smap = SourceMap()
         self.loader = yaml.SafeLoader("")  # its resolver types plain scalars; its constructors build them
         self.anchors: dict[str, tuple[Any, int]] = {}  # name -> (data, nodes it holds)
+        self.resolved: dict[str, str] = {}  # plain scalar -> its implicit type; values repeat (true, 0.2, file_search)
         self.nodes = 0
         self.aliased = 0
 
     def run(self, text: str) -> tuple[Any, SourceMap]:
+        stream = io.StringIO(text)
+        stream.name = self.shown  # type: ignore[misc]  # the parser gives its marks the stream's name
+        parser = _LOADER(stream)
+        try:
+            return self._build(parser.get_event)
+        finally:
+            parser.dispose()
+
+    def _build(self, next_event: Any) -> tuple[Any, SourceMap]:
         stack: list[_Frame] = []
         root: list[Any] = []
         documents = 0
-        for event in yaml.parse(text, Loader=_LOADER):
+        keys = self.smap.keys
+        implicit_types = self.loader.yaml_implicit_resolvers
+        while (event := next_event()) is not None:
             kind = type(event)
             if kind is yaml.ScalarEvent:
-                if stack and _wants_key(stack[-1]):
-                    self._key(stack[-1], event)
+                parent = stack[-1] if stack else None
+                if parent is not None and parent.is_map and parent.key is None:
+                    key = event.value
+                    if key in parent.value or key == "<<" or event.anchor:
+                        self._key(parent, event)
+                    else:  # the usual key: a new, plain name
+                        parent.key = key
+                        parent.key_mark = event.start_mark
+                        if parent.path is not None:
+                            keys[parent.path + (key,)] = event.start_mark
                     continue
                 self._count(1, event)
-                self._add(stack, root, self._scalar(event), event, event.anchor, 1)
+                value = event.value
+                # most text starts with a character no implicit type (bool, int, null, ...) can start with
+                if event.tag is not None or not event.implicit[0] or not value or value[0] in implicit_types:
+                    value = self._scalar(event)
+                if event.anchor:
+                    self.anchors[event.anchor] = (value, 1)
+                if parent is None:
+                    root.append(value)
+                else:
+                    self._place(parent, value, event.start_mark)
             elif kind is yaml.AliasEvent:
                 self._alias(stack, root, event)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 self._start(stack, event, {} if kind is yaml.MappingStartEvent else [])
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                frame = stack.pop()
-                value = self._merged(frame) if frame.merges else frame.value
-                self._add(stack, root, value, None, frame.anchor, self.nodes - frame.nodes_before, frame)
+                self._end(stack, root)
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -239,91 +276,96 @@ class _Builder:
     # ---- events ------------------------------------------------------------------------
 
     def _start(self, stack: list[_Frame], event: yaml.Event, value: Any) -> None:
-        loc = mark_location(self.shown, event.start_mark)
         if len(stack) >= self.limits.depth:
-            raise LimitExceeded(f"maps and lists nest more than {self.limits.depth} levels deep (depth)", loc, "depth")
+            raise LimitExceeded(f"maps and lists nest more than {self.limits.depth} levels deep (depth)",
+                                mark_location(self.shown, event.start_mark), "depth")
         self._count(1, event)
         parent = stack[-1] if stack else None
-        is_key = parent is not None and _wants_key(parent)
+        is_key = parent is not None and parent.is_map and parent.key is None
         path = None if is_key else self._child_path(parent)
         if path is not None:
-            self.smap.values[path] = loc
-        stack.append(_Frame(value, path, loc, event.anchor, self.nodes, is_key=is_key))
+            self.smap.values[path] = event.start_mark
+        stack.append(_Frame(value, path, event.start_mark, event.anchor, self.nodes, is_key))
+
+    def _end(self, stack: list[_Frame], root: list[Any]) -> None:
+        frame = stack.pop()
+        value = self._merged(frame) if frame.merges else frame.value
+        if frame.anchor:
+            self.anchors[frame.anchor] = (value, self.nodes - frame.nodes_before)
+        if not stack:
+            root.append(value)
+        elif frame.is_key:
+            self.diags.add("a key must be a plain name, not a list or a map", location(frame.mark))
+            stack[-1].key = _SKIP
+        else:
+            self._place(stack[-1], value, None)
 
     def _key(self, frame: _Frame, event: yaml.ScalarEvent) -> None:
-        loc = mark_location(self.shown, event.start_mark)
+        mark = event.start_mark
         # the raw text, so that keys like `on:` or `1:` stay the names the user wrote
         key = event.value
-        frame.key_location = loc
+        frame.key_mark = mark
         if key == "<<" and event.implicit[0]:
-            frame.key = ("<<",)  # a merge key: its value is merged when the map ends
+            frame.key = _MERGE
         elif key in frame.value:
             if frame.path is not None:
-                first = self.smap.keys[frame.path + (key,)]
-                self.diags.add(f'duplicate key "{key}" (first defined at line {first.line})', loc,
+                first = location(self.smap.keys[frame.path + (key,)])
+                self.diags.add(f'duplicate key "{key}" (first defined at line {first.line})', location(mark),
                                hint="remove one of them; YAML would silently keep only the last")
             frame.key = _SKIP
         else:
             frame.key = key
             if frame.path is not None:
-                self.smap.keys[frame.path + (key,)] = loc
+                self.smap.keys[frame.path + (key,)] = mark
         if event.anchor:
             self.anchors[event.anchor] = (key, 1)
 
     def _alias(self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent) -> None:
-        loc = mark_location(self.shown, event.start_mark)
+        mark = event.start_mark
         found = self.anchors.get(event.anchor)
         if found is None:
             raise yaml.MarkedYAMLError(
                 problem=f'alias "*{event.anchor}" refers to no complete anchor "&{event.anchor}" before it'
-                        " (an anchor cannot refer to itself)", problem_mark=event.start_mark)
+                        " (an anchor cannot refer to itself)", problem_mark=mark)
         value, size = found
         self.aliased += size
         if self.aliased > self.limits.aliases:
-            raise LimitExceeded(f"aliases expand to more than {self.limits.aliases:,} values (aliases)", loc, "aliases")
+            raise LimitExceeded(f"aliases expand to more than {self.limits.aliases:,} values (aliases)",
+                                mark_location(self.shown, mark), "aliases")
         self._count(size, event)
         parent = stack[-1] if stack else None
-        if parent is not None and _wants_key(parent):
-            self.diags.add("a key must be a plain name, not an alias", loc)
-            parent.key = _SKIP
-            return
-        self._add(stack, root, value, event, None, size)
-
-    def _add(self, stack: list[_Frame], root: list[Any], value: Any, event: yaml.Event | None,
-             anchor: str | None, size: int, done: _Frame | None = None) -> None:
-        """Put a complete value in its parent; `done` is the frame it was built in, if a map or list."""
-        if anchor:
-            self.anchors[anchor] = (value, size)
-        if not stack:
+        if parent is None:
             root.append(value)
-            return
-        parent = stack[-1]
-        if done is not None and done.is_key:
-            self.diags.add("a key must be a plain name, not a list or a map", done.location)
+        elif parent.is_map and parent.key is None:
+            self.diags.add("a key must be a plain name, not an alias", location(mark))
             parent.key = _SKIP
-            return
-        if done is None:
-            path = self._child_path(parent)
-            if path is not None:
-                self.smap.values[path] = mark_location(self.shown, event.start_mark)
-        if isinstance(parent.value, list):
-            parent.value.append(value)
-        elif parent.key == ("<<",):
-            parent.merges.append((value, parent.key_location))
-            parent.key = None
         else:
-            if parent.key is not _SKIP:
-                parent.value[parent.key] = value
-            parent.key = None
+            self._place(parent, value, mark)
+
+    def _place(self, parent: _Frame, value: Any, mark: Any) -> None:
+        """Put a complete value in its parent; `mark` is its place, None for a map or list (marked at its start)."""
+        if not parent.is_map:
+            if mark is not None and parent.path is not None:
+                self.smap.values[parent.path + (len(parent.value),)] = mark
+            parent.value.append(value)
+            return
+        key = parent.key
+        parent.key = None
+        if key is _MERGE:
+            parent.merges.append((value, parent.key_mark))
+        elif key is not _SKIP:
+            parent.value[key] = value
+            if mark is not None and parent.path is not None:
+                self.smap.values[parent.path + (key,)] = mark
 
     def _child_path(self, parent: _Frame | None) -> Path_ | None:
         if parent is None:
             return ()
-        if parent.path is None or parent.is_key:
+        if parent.path is None:
             return None
-        if isinstance(parent.value, list):
+        if not parent.is_map:
             return parent.path + (len(parent.value),)
-        if parent.key is _SKIP or parent.key == ("<<",):
+        if parent.key is _SKIP or parent.key is _MERGE:
             return None
         return parent.path + (parent.key,)
 
@@ -338,10 +380,12 @@ class _Builder:
     def _scalar(self, event: yaml.ScalarEvent) -> Any:
         tag, value = event.tag, event.value
         if tag is None or tag == "!":
-            # most text starts with a character no implicit type (bool, int, null, ...) can start with
-            if event.implicit[0] and value and value[0] not in self.loader.yaml_implicit_resolvers:
-                return value
-            tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+            plain = event.implicit[0]
+            tag = self.resolved.get(value) if plain else None
+            if tag is None:
+                tag = self.loader.resolve(yaml.ScalarNode, value, event.implicit)
+                if plain and len(self.resolved) < 4096:  # a plain scalar's type depends on its text alone
+                    self.resolved[value] = tag
         if tag == _STR:
             return value
         if tag == _INT and value.isdigit():
@@ -360,7 +404,7 @@ class _Builder:
         for value, loc in frame.merges:
             sources = value if isinstance(value, list) else [value]
             if not all(isinstance(s, dict) for s in sources):
-                self.diags.add("invalid merge key: `<<:` takes a map, or a list of maps, to merge", loc)
+                self.diags.add("invalid merge key: `<<:` takes a map, or a list of maps, to merge", location(loc))
                 continue
             for source in sources:
                 for key, item in source.items():
