@@ -177,10 +177,12 @@ class OpenAIApi:
         return self._store_write(f"attach files to vector store {vector_store_id}", vector_store_id, lambda: _dump(
             self._client.vector_stores.file_batches.create(vector_store_id, files=files)))
 
-    def retrieve_file_batch(self, vector_store_id: str, batch_id: str) -> Obj:
-        return self._call(f"read file batch {batch_id}",
-                          lambda: _dump(self._client.vector_stores.file_batches.retrieve(
-                              batch_id, vector_store_id=vector_store_id)))
+    def retrieve_file_batch(self, vector_store_id: str, batch_id: str) -> tuple[Obj, float | None]:
+        def retrieve() -> tuple[Obj, float | None]:
+            raw = self._client.vector_stores.file_batches.with_raw_response.retrieve(
+                batch_id, vector_store_id=vector_store_id)
+            return _dump(raw.parse()), _poll_after(raw.headers)
+        return self._call(f"read file batch {batch_id}", retrieve)
 
     def list_file_batch_files(self, vector_store_id: str, batch_id: str) -> list[Obj]:
         return self._call(f"list files of batch {batch_id}", lambda: _listed(
@@ -208,6 +210,15 @@ class OpenAIApi:
 
     def delete_assistant(self, assistant_id: str) -> None:
         self._call(f"delete assistant {assistant_id}", lambda: self._client.beta.assistants.delete(assistant_id))
+
+
+def _poll_after(headers: Any) -> float | None:
+    """The server's `openai-poll-after-ms` in seconds, if it sent a usable one."""
+    try:
+        delay = float(headers.get("openai-poll-after-ms", "")) / 1000
+    except ValueError:
+        return None
+    return delay if 0 <= delay <= RETRY_AFTER_MAX else None
 
 
 def _retry_delay(attempt: int, exc: openai.APIStatusError) -> float:

@@ -219,8 +219,9 @@ class VectorStoreHandler:
                                        f"{INDEXING_TIMEOUT_SECONDS // 60} minutes",
                                        hint="apply again later: the files already attached are recorded")
             time.sleep(delay)
-            delay = min(delay * 1.5, POLL_MAX_SECONDS)
-            batch = api.retrieve_file_batch(store_id, batch["id"])
+            batch, asked = api.retrieve_file_batch(store_id, batch["id"])
+            # the server's pace when it gives one (as the SDK's helpers poll); else back off
+            delay = asked if asked is not None else min(delay * 1.5, POLL_MAX_SECONDS)
         counts = batch["file_counts"]
         ctx.progress(f"indexed {counts['completed']}/{counts['total']} files ({counts['failed']} failed)")
         return batch
