@@ -31,7 +31,7 @@ from provisioner.state import surgery
 from provisioner.state.location import locate
 from provisioner.state.waiting import lock_waiting, parse_duration
 from provisioner.targeting import TARGETING_WARNING, check_addresses, targeted
-from provisioner.trust import DEFAULT_KEY_ENV, ENDPOINTS_ENV, KEY_ENVS_ENV, Trust, endpoint_refusals
+from provisioner.trust import DEFAULT_KEY_ENV, ENDPOINTS_ENV, ENV_VARS_ENV, KEY_ENVS_ENV, Trust, endpoint_refusals
 
 if TYPE_CHECKING:
     from provisioner.api.base import Api
@@ -143,6 +143,7 @@ def _trust() -> Trust:
                  trust_stack_paths=bool(given.get("trust_stack_paths")),
                  endpoints=tuple(given.get("allow_endpoints") or ()),
                  key_envs=tuple(given.get("allow_key_envs") or ()),
+                 env_vars=tuple(given.get("allow_env") or ()),
                  limits=_parse_limits(tuple(given.get("parse_limits") or ())))
 
 
@@ -152,6 +153,9 @@ def trust_options(fn):
                       callback=_remember, help="Raise a limit on stack, schema and variables files: "
                       + ", ".join(f"{n} (default {getattr(ParseLimits(), n):,})" for n in ParseLimits.names())
                       + ".")(fn)
+    fn = click.option("--allow-env", "allow_env", multiple=True, metavar="NAME", expose_value=False,
+                      callback=_remember, help="Let the stack read this environment variable with ${env:NAME} (also"
+                      f" ${ENV_VARS_ENV}, space-separated); plans print what it reads.")(fn)
     fn = click.option("--allow-key-env", "allow_key_envs", multiple=True, metavar="NAME", expose_value=False,
                       callback=_remember, help="Let the provider send this variable's value as its API key (besides"
                       f" {DEFAULT_KEY_ENV}; also ${KEY_ENVS_ENV}, space-separated).")(fn)

@@ -23,6 +23,7 @@ OPENAI_ENDPOINT = "https://api.openai.com/v1"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 ENDPOINTS_ENV = "PROVISIONER_ALLOWED_ENDPOINTS"
 KEY_ENVS_ENV = "PROVISIONER_ALLOWED_KEY_ENVS"
+ENV_VARS_ENV = "PROVISIONER_ALLOWED_ENV"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Trust:
     trust_stack_paths: bool = False  # --trust-stack-paths: honour the stack's own allow_paths:
     endpoints: tuple[str, ...] = ()  # --allow-endpoint
     key_envs: tuple[str, ...] = ()  # --allow-key-env
+    env_vars: tuple[str, ...] = ()  # --allow-env: variables ${env:NAME} may read
     limits: ParseLimits = field(default_factory=ParseLimits)
 
 
@@ -58,6 +60,12 @@ def _is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def readable_env(trust: Trust, env: Mapping[str, str] = os.environ) -> frozenset[str]:
+    """The environment variables a stack's `${env:NAME}` may read: only those the operator named,
+    since a stack's values are printed in plans (a pull request could post the runner's secrets)."""
+    return frozenset({*trust.env_vars, *env.get(ENV_VARS_ENV, "").split()})
 
 
 def endpoint_refusals(provider: Mapping[str, object], trust: Trust, env: Mapping[str, str] = os.environ

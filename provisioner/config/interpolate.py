@@ -72,11 +72,13 @@ class Interpolator:
     """Substitutes references in every string of a data tree, reporting each bad one at its place."""
 
     def __init__(self, values: Mapping[str, Any], declared: Mapping[str, Declared], env: Mapping[str, str],
-                 secret_env: set[str], diags: DiagnosticCollector, allow_vars: bool = True):
+                 secret_env: set[str], diags: DiagnosticCollector, allow_vars: bool = True,
+                 readable_env: frozenset[str] = frozenset()):
         self.values = values
         self.declared = declared
         self.env = env
         self.secret_env = secret_env
+        self.readable_env = readable_env
         self.diags = diags
         self.allow_vars = allow_vars
         self.failed: set[Path_] = set()  # where a reference could not be resolved (and was reported)
@@ -134,6 +136,12 @@ class Interpolator:
             if name in self.secret_env:
                 self.diags.add(f"${{env:{name}}} would write the API key into the stack", where,
                                hint="the provider reads the key itself from the variable named by `api_key_env`")
+                return ""
+            if name not in self.readable_env:
+                self.diags.add(f"${{env:{name}}} reads the environment of whoever runs the tool, which a stack may do"
+                               " only for variables the operator allows (plans print the values)", where,
+                               hint=f"if you run this pipeline and {name} holds no secret, pass --allow-env {name}"
+                               " (or list it in $PROVISIONER_ALLOWED_ENV); or use a ${var.NAME}")
                 return ""
             if name not in self.env:
                 self.diags.add(f'environment variable "{name}" is not set', where,

@@ -31,7 +31,7 @@ from provisioner.config.spec import (
 from provisioner.config.validation import Validator, dotted
 from provisioner.config.yaml_source import Path_, SourceMap, parse_file
 from provisioner.errors import Diagnostic, DiagnosticCollector, SourceLocation, StackError, display_path
-from provisioner.trust import Trust, endpoint_refusals
+from provisioner.trust import Trust, endpoint_refusals, readable_env
 
 
 GROUPS: dict[str, type[BaseModel]] = {
@@ -259,7 +259,8 @@ class _Loader:
         provider = data.get("provider")
         key_env = provider.get("api_key_env") if isinstance(provider, dict) else None
         secret_env = {"OPENAI_API_KEY"} | ({key_env} if isinstance(key_env, str) else set())
-        env_only = Interpolator({}, {}, env, secret_env, self.diags, allow_vars=False)
+        readable = readable_env(self.trust, env)
+        env_only = Interpolator({}, {}, env, secret_env, self.diags, allow_vars=False, readable_env=readable)
         declared: dict[str, Declared] = {}
         for name, raw in data.get("variables", {}).items():
             raw = env_only.tree(raw, self.smap, ("variables", name))
@@ -267,7 +268,7 @@ class _Loader:
             if spec is not None:
                 declared[name] = Declared(spec.default, self.smap.key(("variables", name)))
         values = resolve_variables(declared, variables, var_files, self.diags, self.trust.limits)
-        interpolate = Interpolator(values, declared, env, secret_env, self.diags)
+        interpolate = Interpolator(values, declared, env, secret_env, self.diags, readable_env=readable)
         result = {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
                   for key, value in data.items()}
         self.validate.quiet |= interpolate.failed | env_only.failed

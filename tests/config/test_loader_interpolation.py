@@ -28,6 +28,20 @@ assistants:
 def env(monkeypatch):
     monkeypatch.setenv("PROV_TEST_HOME", "/home/test")
     monkeypatch.delenv("PROV_TEST_UNSET", raising=False)
+    # the operator lets stacks read these (the key variables, to show they are refused all the same)
+    monkeypatch.setenv("PROVISIONER_ALLOWED_ENV", "PROV_TEST_HOME PROV_TEST_UNSET OPENAI_API_KEY MY_KEY COPY_OF_KEY")
+
+
+def test_a_variable_the_operator_did_not_allow_is_not_read(tree, errors, monkeypatch):
+    """A pull request's stack must not copy the runner's secrets into a plan it gets to read."""
+    monkeypatch.delenv("PROVISIONER_ALLOWED_ENV")
+    monkeypatch.setenv("DB_PASSWORD", "hunter2-canary")
+    root = tree({"stack.yaml": 'stack: s\nassistants:\n  a: {model: m, instructions: "pw ${env:DB_PASSWORD}"}\n'})
+    message = errors(root / "stack.yaml")
+    assert "stack.yaml:3:31: ${env:DB_PASSWORD} reads the environment of whoever runs the tool" in message
+    assert "--allow-env DB_PASSWORD" in message and "hunter2-canary" not in message
+    monkeypatch.setenv("PROVISIONER_ALLOWED_ENV", "DB_PASSWORD")
+    assert load_stack(root / "stack.yaml").assistants["a"].instructions == "pw hunter2-canary"
 
 
 def test_defaults_env_typed_scalar_and_escape(tree):

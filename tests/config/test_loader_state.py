@@ -80,6 +80,7 @@ def test_state_block_errors(tree, errors, stack, expected):
 
 def test_the_value_of_the_connection_variable_is_refused_anywhere_in_the_stack(tree, errors, monkeypatch):
     monkeypatch.setenv("PG", "host=db.internal password=hunter2")
+    monkeypatch.setenv("PROVISIONER_ALLOWED_ENV", "PG")  # allowed or not, the connection string is refused
     root = tree({"stack.yaml": """
         stack: s
         state: {backend: postgres, conninfo_env: PG}

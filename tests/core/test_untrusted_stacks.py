@@ -43,6 +43,21 @@ def test_an_escape_fails_validate_and_plan_without_reading_or_calling(cli, works
     assert emulator.stats()["total"] == 0
 
 
+def test_the_runners_environment_is_not_readable_unless_the_operator_allows_it(cli, workspace: Path, emulator,
+                                                                               monkeypatch):
+    monkeypatch.setenv("RUNNER_DB_PASSWORD", CANARY)
+    stack_file = workspace / STACK / "stack.yaml"
+    stack_file.write_text(stack_file.read_text().replace("instructions_file: prompts/support.md",
+                                                         'instructions: "the password is ${env:RUNNER_DB_PASSWORD}"'))
+    emulator.reset_stats()
+    for command in (["validate", STACK], ["plan", STACK], ["plan", STACK, "--markdown"]):
+        result = cli(*command)
+        assert result.code == 1 and "--allow-env RUNNER_DB_PASSWORD" in result.err, result.output
+        assert f"{STACK}/stack.yaml:" in result.err and CANARY not in result.output
+    assert emulator.stats()["total"] == 0
+    assert cli("validate", STACK, "--allow-env", "RUNNER_DB_PASSWORD").code == 0
+
+
 def test_the_operator_can_allow_a_folder_by_flag(cli, workspace: Path):
     shared = workspace / "shared"
     shared.mkdir()
