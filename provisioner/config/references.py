@@ -22,9 +22,9 @@ from provisioner.errors import DiagnosticCollector
 
 # the tool marks what it manages with metadata keys under this prefix (resources/base.ownership)
 RESERVED_METADATA_PREFIX = "provisioner:"
-# the API takes 16 metadata pairs; ownership uses three of them (stack, address, and the marker of
-# the create that made the object, which crash recovery knows it by)
-MAX_USER_METADATA = 16 - 3
+# the API takes 16 metadata pairs; ownership keeps four of them (stack, workspace, address, and the
+# marker of the create that made the object, which crash recovery knows it by)
+MAX_USER_METADATA = 16 - 4
 MAX_ATTRIBUTES = 16
 MAX_ATTRIBUTE_TEXT = 512
 _NOUNS = {"files": "file", "file_sets": "file set", "vector_stores": "vector store", "functions": "function"}
@@ -70,8 +70,8 @@ class References:
         if len(metadata) > MAX_USER_METADATA:
             self.diags.add(f"{len(metadata)} metadata keys; at most {MAX_USER_METADATA} are allowed",
                            self.smap.key(path),
-                           hint="the API takes 16 and the provisioner keeps 3 for ownership (provisioner:stack, "
-                                "provisioner:address, provisioner:intent)")
+                           hint="the API takes 16 and the provisioner keeps 4 for ownership (provisioner:stack, "
+                                "provisioner:workspace, provisioner:address, provisioner:intent)")
         for key in metadata:
             if key.startswith(RESERVED_METADATA_PREFIX):
                 self.diags.add(f'metadata key "{key}" is reserved: keys starting with "{RESERVED_METADATA_PREFIX}" '

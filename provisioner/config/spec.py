@@ -245,6 +245,7 @@ class Stack(Spec):
     """The desired world after loading: variables interpolated, files read, schemas loaded."""
 
     name: str
+    workspace: str = "default"  # the environment deployed to (see provisioner.resources.base.OWNER_WORKSPACE)
     root: Path  # the directory relative paths in the stack are taken from
     sources: list[Path]
     provider: Provider

@@ -15,6 +15,10 @@ from provisioner.config.spec import Stack
 
 OWNER_STACK = "provisioner:stack"
 OWNER_ADDRESS = "provisioner:address"
+# the workspace (dev, prod, ...) an object belongs to; absent on objects of the default workspace,
+# so stacks applied before workspaces existed keep their objects without an update
+OWNER_WORKSPACE = "provisioner:workspace"
+DEFAULT_WORKSPACE = "default"
 # the marker of the create that made an object: recovery takes back only the object that carries
 # the marker its intent recorded, never one that merely looks alike (another environment's)
 OWNER_INTENT = "provisioner:intent"
@@ -59,6 +63,7 @@ class ObserveContext:
     recorded: dict[str, dict[str, Any]]  # address -> attributes recorded at the last apply
     # kinds the run declares or acts on; a kind read only because state tracks it may be gone for good
     wanted_kinds: frozenset[str] = frozenset()
+    workspace: str = DEFAULT_WORKSPACE
 
 
 class Handler(Protocol):
@@ -86,8 +91,19 @@ def new_marker() -> str:
     return secrets.token_hex(MARKER_HEX_DIGITS // 2)
 
 
-def ownership(stack_name: str, address: str) -> dict[str, str]:
-    return {OWNER_STACK: stack_name, OWNER_ADDRESS: address}
+def ownership(stack_name: str, address: str, workspace: str = DEFAULT_WORKSPACE) -> dict[str, str]:
+    tags = {OWNER_STACK: stack_name, OWNER_ADDRESS: address}
+    if workspace != DEFAULT_WORKSPACE:
+        tags[OWNER_WORKSPACE] = workspace
+    return tags
+
+
+def owned_address(metadata: dict[str, str] | None, stack_name: str, workspace: str) -> str | None:
+    """The address an object's tags give it when they say it belongs to this stack and workspace."""
+    tags = metadata or {}
+    if tags.get(OWNER_STACK) != stack_name or tags.get(OWNER_WORKSPACE, DEFAULT_WORKSPACE) != workspace:
+        return None
+    return tags.get(OWNER_ADDRESS)
 
 
 def with_marker(metadata: dict[str, str], marker: str) -> dict[str, str]:

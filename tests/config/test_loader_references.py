@@ -100,8 +100,8 @@ vector_stores:
 vector_stores:
   kb2:
     metadata: {%s}
-""" % ", ".join(f"k{i}: v" for i in range(14)), ["body.yaml:3:5: 14 metadata keys; at most 13 are allowed",
-                                                  "keeps 3 for ownership"]),
+""" % ", ".join(f"k{i}: v" for i in range(13)), ["body.yaml:3:5: 13 metadata keys; at most 12 are allowed",
+                                                  "keeps 4 for ownership"]),
 ])
 def test_reference_errors(tree, errors, body, fragments):
     text = errors(tree(stack(body)))
