@@ -263,6 +263,15 @@ def _states(stack: Stack, state_path: Path | None) -> StateManager:
     return StateManager(open_backend(_location(stack, state_path)), stack.name)
 
 
+def _counts(stack: Stack) -> dict[str, int]:
+    """Declared objects by what users call them, and the functions given to assistants as tools."""
+    from provisioner.resources import HANDLERS
+    counts = dict.fromkeys((h.noun for h in HANDLERS.values()), 0)
+    for item in _declared(stack):
+        counts[HANDLERS[item.kind].noun] += 1
+    return {**counts, "function": len(stack.functions)}
+
+
 def _declared(stack: Stack) -> list:
     from provisioner.resources import HANDLERS
     return [d for handler in HANDLERS.values() for d in handler.declare(stack)]
@@ -310,8 +319,7 @@ def validate(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]
             raise
         click.echo(render_validation.report(output_format, exc.diagnostics))
         raise SystemExit(ExitCode.ERROR) from None
-    counts = {"file": len(stack.local_files), "vector store": len(stack.vector_stores),
-              "function": len(stack.functions), "assistant": len(stack.assistants)}
+    counts = _counts(stack)
     line = (f"Stack {stack.name} is valid: "
             + ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items()) + ".")
     click.echo(render_validation.report(output_format, [], stack=stack.name, summary=line))
@@ -585,9 +593,9 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
 
 def _observe_for_drift(api: Api, state) -> Observed:
     # nothing is wanted: a kind the endpoint dropped reads as empty (its objects as deleted)
-    from provisioner.drift import TAGGED_KINDS
     from provisioner.observe import observe
-    return observe(api, state, set(), also=TAGGED_KINDS)
+    from provisioner.resources import tagged_kinds
+    return observe(api, state, set(), also=tagged_kinds())
 
 
 @cli.command("drift")

@@ -16,14 +16,11 @@ from provisioner.diff import field_changes
 from provisioner.observe import Observed, is_deposed
 from provisioner.plan import FieldChange, Frozen, unknown_id
 from provisioner.planner import _compared as comparable  # the one rule of which attributes are compared
-from provisioner.resources import handler_for
+from provisioner.resources import handler_for, tagged_kinds
 from provisioner.resources.base import OWNER_ADDRESS, OWNER_STACK, Declared
 from provisioner.state.model import State
 
 FORMAT_VERSION = 1
-# kinds whose objects carry metadata, so an object of them can be told to belong to a stack or to none;
-# files carry none in the API: an untracked file may be another stack's upload, so none is reported
-TAGGED_KINDS = ("vector_store", "assistant")
 
 Status = Literal["changed", "deleted", "orphan", "unmanaged"]
 
@@ -103,7 +100,9 @@ def _tracked(state: State, observed: Observed) -> list[Drifted]:
 def _untracked(stack_name: str, state: State, observed: Observed, unmanaged: bool) -> list[Drifted]:
     claimed = {r.id for r in state.resources.values() if r.id}
     out = []
-    for kind in TAGGED_KINDS:
+    # only kinds whose objects carry the tags can be told to belong to a stack or to none; files
+    # carry none in the API: an untracked file may be another stack's upload, so none is reported
+    for kind in tagged_kinds():
         for live_id, live in sorted(observed.objects.get(kind, {}).items()):
             metadata = live.get("metadata") or {}
             if live_id in claimed:

@@ -8,16 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
 from provisioner.api.base import Api, Obj
-from provisioner.resources import HANDLERS
+from provisioner.resources import HANDLERS, external_kinds, model_kinds
 from provisioner.resources.base import ObserveContext
 from provisioner.state.model import State
-
-
-EXTERNAL_KINDS = {FILE_ID_PREFIX: "file", VECTOR_STORE_ID_PREFIX: "vector_store"}
-# kinds that name a model, so a plan checks it against the endpoint's model list
-MODEL_KINDS = frozenset({"assistant", "assistant_definition"})
 
 
 @dataclass(frozen=True)
@@ -44,12 +38,13 @@ def observe(api: Api, state: State, kinds: set[str], external: Iterable[str] = (
     endpoint that dropped it reads as empty instead of failing."""
     context = observe_context(state, kinds)
     read = set(kinds) | set(also) | {r.kind for r in state.resources.values()}
-    read |= {EXTERNAL_KINDS[prefix] for ref in external for prefix in EXTERNAL_KINDS if ref.startswith(prefix)}
+    read |= {kind for ref in external for prefix, kind in external_kinds().items() if ref.startswith(prefix)}
     objects: dict[str, dict[str, Any]] = {}
     for kind, handler in HANDLERS.items():  # in dependency order, so errors come in a stable order
         if kind in read:
             objects[kind] = handler.observe(api, context)
-    models = api.list_models() if kinds & MODEL_KINDS else None
+    # a kind that names a model has it checked against the endpoint's model list
+    models = api.list_models() if kinds & model_kinds() else None
     return Observed(objects, context, frozenset(models) if models is not None else None)
 
 

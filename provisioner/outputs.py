@@ -26,13 +26,10 @@ from provisioner.config.suggest import did_you_mean
 from provisioner.errors import ProvisionerError
 from provisioner.observe import is_deposed
 from provisioner.private_files import write_atomic
-from provisioner.resources import assistant, definition
+from provisioner.resources import handler_for
 from provisioner.resources.assistant_parts import assistant_address
 from provisioner.state.model import State
 
-# the state kind of an assistant -> the target that deployed it
-ASSISTANT_KINDS = {assistant.AssistantHandler.kind: assistant.TARGET,
-                   definition.DefinitionHandler.kind: definition.TARGET}
 ASSISTANT_PREFIX = assistant_address("")
 
 
@@ -47,15 +44,12 @@ def outputs_of(state: State) -> dict[str, Any]:
         # deposed objects are on their way out, and a pending create has no id yet
         if resource.id is None or is_deposed(address):
             continue
-        target = ASSISTANT_KINDS.get(resource.kind)
-        if target == definition.TARGET:
-            # its id is a stand-in known only to the state; the definition is what applications use
-            assistants[address.removeprefix(ASSISTANT_PREFIX)] = {"target": target,
-                                                                  "definition": resource.attributes}
-            continue
-        if target is not None:
-            assistants[address.removeprefix(ASSISTANT_PREFIX)] = {"target": target, "id": resource.id}
-        resources[address] = resource.id
+        # an assistant's kind says what of it applications use (its id, or its definition)
+        entry = handler_for(resource.kind).output(resource.id, resource.attributes)
+        if entry is not None:
+            assistants[address.removeprefix(ASSISTANT_PREFIX)] = entry
+        if entry is None or "id" in entry:
+            resources[address] = resource.id
     return {"stack": state.stack, "resources": resources, "assistants": assistants}
 
 

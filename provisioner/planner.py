@@ -17,9 +17,9 @@ from provisioner.diff import field_changes
 from provisioner.errors import ProvisionerError
 from provisioner.graph import Graph
 from provisioner.lifecycle import as_live, ignored_attributes
-from provisioner.observe import EXTERNAL_KINDS, MODEL_KINDS, Observed, is_deposed
+from provisioner.observe import Observed, is_deposed
 from provisioner.plan import PENDING_MARKER, Action, Change, Plan, unknown_id
-from provisioner.resources import handler_for
+from provisioner.resources import external_kinds, handler_for
 from provisioner.resources.base import Declared
 from provisioner.state.model import ResourceState, State
 from provisioner.state.surgery import tag_follows_state
@@ -91,10 +91,10 @@ def _check_live_references(wanted: dict[str, Declared], decided: dict[str, Chang
     problems = []
     for address, item in wanted.items():
         for ref in item.external:
-            kind = next(k for prefix, k in EXTERNAL_KINDS.items() if ref.startswith(prefix))
+            kind = next(k for prefix, k in external_kinds().items() if ref.startswith(prefix))
             if ref not in observed.objects.get(kind, {}):
                 problems.append(f"{address} refers to {ref}, which does not exist at the endpoint")
-        model = (decided[address].after or {}).get("model") if item.kind in MODEL_KINDS else None
+        model = (decided[address].after or {}).get("model") if handler_for(item.kind).names_model else None
         if model and observed.models is not None and model not in observed.models:
             suggestion = did_you_mean(model, observed.models)
             problems.append(f'{address} uses model "{model}", which the endpoint does not serve'

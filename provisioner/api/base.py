@@ -1,10 +1,13 @@
 """The protocol every endpoint implementation satisfies.
 
 Objects cross this seam as plain dicts in the API's wire shape, so handlers do not depend on the
-SDK's classes. Lists are complete (pagination happens behind the seam).
+SDK's classes. Lists are complete (pagination happens behind the seam). A kind whose objects are a
+plain collection (list, create, update, delete by id) names its `Collection` and needs no method
+of its own here.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +19,16 @@ class NotFound(ApiError):
 
 
 Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A plain collection of API objects: `sdk` is the SDK resource's attribute path on the client
+    (`beta.agents` is `client.beta.agents`), whose list/create/update/delete the Api calls."""
+
+    sdk: str
+    noun: str  # in messages: "create agent", "delete agent agent_..."
+    page_size: int = 100
 
 
 class Api(Protocol):
@@ -39,7 +52,7 @@ class Api(Protocol):
     def update_vector_store_file(self, vector_store_id: str, file_id: str, attributes: Obj) -> Obj: ...
     def delete_vector_store_file(self, vector_store_id: str, file_id: str) -> None: ...
 
-    def list_assistants(self) -> list[Obj]: ...
-    def create_assistant(self, body: Obj) -> Obj: ...
-    def update_assistant(self, assistant_id: str, body: Obj) -> Obj: ...
-    def delete_assistant(self, assistant_id: str) -> None: ...
+    def list_objects(self, collection: Collection) -> list[Obj]: ...
+    def create_object(self, collection: Collection, body: Obj) -> Obj: ...
+    def update_object(self, collection: Collection, object_id: str, body: Obj) -> Obj: ...
+    def delete_object(self, collection: Collection, object_id: str) -> None: ...

@@ -10,6 +10,7 @@ request headers: they carry the key.
 """
 from __future__ import annotations
 
+import functools
 import random
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from openai.types import FileObject, VectorStore
 from openai.types.vector_stores import VectorStoreFile
 from pydantic import BaseModel
 
-from provisioner.api.base import NotFound, Obj
+from provisioner.api.base import Collection, NotFound, Obj
 from provisioner.api.limiter import StoreWriteLimiter
 from provisioner.errors import ApiError
 
@@ -45,13 +46,14 @@ def _dump(obj: Any) -> Obj:
     return obj.model_dump(mode="json", exclude_unset=False, by_alias=True)
 
 
-def _listed(fetch: Callable[..., Any], model: type[BaseModel], **params: Any) -> list[Obj]:
+def _listed(fetch: Callable[..., Any], model: type[BaseModel] | None, **params: Any) -> list[Obj]:
     """Every item of a cursor-paginated list, read from its raw JSON pages, following `has_more`
     and `after` as the SDK's pager does, through the same client (auth, retries).
 
     A list of 10,000 files would otherwise build and dump 10,000 SDK objects. Each item gets
-    the model's fields it lacks as None, the shape `_dump` gives."""
-    blank = {field.alias or name: None for name, field in model.model_fields.items()}
+    the model's fields it lacks as None, the shape `_dump` gives (without a model, items are
+    taken as the server sent them)."""
+    blank = {field.alias or name: None for name, field in model.model_fields.items()} if model else {}
     items: list[Obj] = []
     after: dict[str, str] = {}
     while True:
@@ -197,19 +199,27 @@ class OpenAIApi:
         self._store_write(f"detach {file_id} from {vector_store_id}", vector_store_id,
                           lambda: self._client.vector_stores.files.delete(file_id, vector_store_id=vector_store_id))
 
-    # assistants
-    def list_assistants(self) -> list[Obj]:
-        return self._call("list assistants", lambda: [_dump(a) for a in self._client.beta.assistants.list(limit=100)])
+    # plain collections (assistants, agents, ...): the SDK resource found by its attribute path
+    def list_objects(self, collection: Collection) -> list[Obj]:
+        resource = _resource(self._client, collection)
+        return self._call(f"list {collection.noun}s", lambda: _listed(
+            resource.with_raw_response.list, None, limit=collection.page_size))
 
-    def create_assistant(self, body: Obj) -> Obj:
-        return self._create("create assistant", lambda client: _dump(client.beta.assistants.create(**body)))
+    def create_object(self, collection: Collection, body: Obj) -> Obj:
+        return self._create(f"create {collection.noun}",
+                            lambda client: _dump(_resource(client, collection).create(**body)))
 
-    def update_assistant(self, assistant_id: str, body: Obj) -> Obj:
-        return self._call(f"update assistant {assistant_id}",
-                          lambda: _dump(self._client.beta.assistants.update(assistant_id, **body)))
+    def update_object(self, collection: Collection, object_id: str, body: Obj) -> Obj:
+        return self._call(f"update {collection.noun} {object_id}",
+                          lambda: _dump(_resource(self._client, collection).update(object_id, **body)))
 
-    def delete_assistant(self, assistant_id: str) -> None:
-        self._call(f"delete assistant {assistant_id}", lambda: self._client.beta.assistants.delete(assistant_id))
+    def delete_object(self, collection: Collection, object_id: str) -> None:
+        self._call(f"delete {collection.noun} {object_id}",
+                   lambda: _resource(self._client, collection).delete(object_id))
+
+
+def _resource(client: openai.OpenAI, collection: Collection) -> Any:
+    return functools.reduce(getattr, collection.sdk.split("."), client)
 
 
 def _poll_after(headers: Any) -> float | None:

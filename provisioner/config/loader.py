@@ -31,17 +31,13 @@ from provisioner.config.spec import (
 from provisioner.config.validation import Validator, dotted
 from provisioner.config.yaml_source import Path_, SourceMap, parse_file
 from provisioner.errors import Diagnostic, DiagnosticCollector, SourceLocation, StackError, display_path
+from provisioner.resources import sections, targets
 from provisioner.trust import Trust, endpoint_refusals, readable_env
 
 
-GROUPS: dict[str, type[BaseModel]] = {
-    "variables": Variable,
-    "files": FileSpec,
-    "file_sets": FileSetSpec,
-    "vector_stores": VectorStoreSpec,
-    "functions": FunctionSpec,
-    "assistants": AssistantSpec,
-}
+# sections of named entries: variables, functions (given to assistants as tools), and every
+# section a resource kind is declared in (the handlers say which, and with which spec model)
+GROUPS: dict[str, type[BaseModel]] = {"variables": Variable, "functions": FunctionSpec, **sections()}
 STACK_SUFFIXES = (".yaml", ".yml")
 SCHEMA_SUFFIXES = (".json", ".yaml", ".yml")
 # what file_search can index (OpenAI's file search guide, "Supported files"); the API refuses others
@@ -143,8 +139,8 @@ class _Loader:
         assistants = self._assistants(specs["assistants"], default_target)
         References(self.smap, self.diags, files=specs["files"].keys(), file_sets=specs["file_sets"].keys(),
                    vector_stores=specs["vector_stores"].keys(),
-                   functions={key: spec.name or key for key, spec in specs["functions"].items()}
-                   ).check(specs["vector_stores"], assistants)
+                   functions={key: spec.name or key for key, spec in specs["functions"].items()},
+                   targets=targets()).check(specs["vector_stores"], assistants)
         lifecycles = lifecycle.collect(specs, file_sets, self.smap, self.diags)
         if top:
             self._check_removed(top, specs, file_sets)

@@ -2,13 +2,15 @@
 
 Owns the checks that need more than one resource at a time: tool -> function, tool resources
 -> files and vector stores, vector store -> files and file sets, tool resources without their
-tool; a parameter the model refuses (reasoning_effort); and the API's limits that one field's
+tool; what an assistant's target cannot deploy (a tool, a field: the target's handler says what it
+can); a parameter the model refuses (reasoning_effort); and the API's limits that one field's
 type cannot say: static chunking overlap, reserved and counted metadata keys, vector store file
 attributes. It must not read files or change specs.
 """
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
 
@@ -32,8 +34,11 @@ _NOUNS = {"files": "file", "file_sets": "file set", "vector_stores": "vector sto
 
 class References:
     def __init__(self, smap: SourceMap, diags: DiagnosticCollector, *, files: Collection[str],
-                 file_sets: Collection[str], vector_stores: Collection[str], functions: Mapping[str, str]):
-        """`functions` maps each `functions:` key to the name the model sees (`name:`, or the key)."""
+                 file_sets: Collection[str], vector_stores: Collection[str], functions: Mapping[str, str],
+                 targets: Mapping[str, Any] = {}):
+        """`functions` maps each `functions:` key to the name the model sees (`name:`, or the key);
+        `targets` each assistant target to its handler (its `tools` and `fields`: None for all)."""
+        self.targets = targets
         self.smap = smap
         self.diags = diags
         self.files = files
@@ -156,3 +161,27 @@ class References:
                 self._ref(store, path + ("vector_stores", i), "vector_stores", self.vector_stores,
                           VECTOR_STORE_ID_PREFIX)
         self._metadata(a.metadata, base + ("metadata",))
+        self._deployable(a, base)
+
+    def _deployable(self, a: AssistantSpec, base: Path_) -> None:
+        """Every tool and field the assistant sets is one its target can deploy."""
+        handler = self.targets.get(a.target or "")
+        if handler is None:
+            return
+
+        def able(what: str, facet: str) -> str:
+            names = [t for t, h in self.targets.items() if getattr(h, facet) is None or what in getattr(h, facet)]
+            return (f"targets that take {what}: {', '.join(names)}; set `target:` on this assistant to one of "
+                    f"them, or remove it")
+        for i, tool in enumerate(a.tools):
+            if handler.tools is not None and tool.type not in handler.tools:
+                self.diags.add(f"target {a.target} cannot deploy a {tool.type} tool",
+                               self.smap.value(base + ("tools", i, "type")), hint=able(tool.type, "tools"))
+        for field in [f for f in AssistantSpec.model_fields if f not in ("target", "lifecycle")]:
+            value = getattr(a, field)
+            if handler.fields is None or field in handler.fields or value is None or value == [] or value == {}:
+                continue
+            key = "instructions_file" if field == "instructions" and base + ("instructions_file",) in self.smap.keys \
+                else field
+            self.diags.add(f"target {a.target} cannot deploy an assistant's {field}", self.smap.key(base + (key,)),
+                           hint=able(field, "fields"))

@@ -1,7 +1,15 @@
 """One handler per resource kind, and the registry that maps a kind to its handler.
 
-Adding a kind means writing one handler and listing it here, nothing else.
+Adding a kind means writing one handler and listing it here, nothing else: what the rest of the
+tool knows of kinds (stack sections, assistant targets, raw id prefixes, tagged and model-naming
+kinds) is read from the handlers through the functions below.
 """
+from __future__ import annotations
+
+from typing import Mapping
+
+from pydantic import BaseModel
+
 from provisioner.resources.assistant import AssistantHandler
 from provisioner.resources.base import Handler
 from provisioner.resources.definition import DefinitionHandler
@@ -15,3 +23,26 @@ HANDLERS: dict[str, Handler] = {h.kind: h for h in (FileHandler(), VectorStoreHa
 
 def handler_for(kind: str) -> Handler:
     return HANDLERS[kind]
+
+
+def sections() -> Mapping[str, type[BaseModel]]:
+    """Stack section -> the spec model of its entries, for every section a kind is declared in."""
+    return {section: model for h in HANDLERS.values() for section, model in h.sections.items()}
+
+
+def targets() -> dict[str, Handler]:
+    """Assistant target -> the handler that deploys it."""
+    return {h.target: h for h in HANDLERS.values() if h.target is not None}
+
+
+def external_kinds() -> dict[str, str]:
+    """Prefix of a raw id a stack may name -> the kind it is an object of."""
+    return {h.external_prefix: h.kind for h in HANDLERS.values() if h.external_prefix is not None}
+
+
+def tagged_kinds() -> tuple[str, ...]:
+    return tuple(kind for kind, h in HANDLERS.items() if h.tagged)
+
+
+def model_kinds() -> frozenset[str]:
+    return frozenset(kind for kind, h in HANDLERS.items() if h.names_model)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.api.base import Api, NotFound, Obj
+from provisioner.api.base import Api, Collection, NotFound, Obj
 from provisioner.config.spec import AssistantSpec, Stack
 from provisioner.errors import ProvisionerError
 from provisioner.resources.assistant_parts import (assistant_address, assistant_dependencies,
@@ -15,10 +15,11 @@ from provisioner.resources.assistant_parts import (assistant_address, assistant_
                                                    declared_targets,
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
-from provisioner.resources.base import (ApplyContext, Declared, ObserveContext, Resolve, metadata_carries, ownership,
+from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership,
                                         with_marker, without_marker)
 
 TARGET = "assistants_api"
+COLLECTION = Collection("beta.assistants", "assistant")
 MANAGED_FIELDS = ("model", "name", "description", "instructions", "tools", "tool_resources",
                   "temperature", "top_p", "response_format", "reasoning_effort", "metadata")
 # what the API assumes for a field left out; sent explicitly to reset a field removed from the stack
@@ -113,10 +114,14 @@ def _normalise_tool(tool: dict[str, Any]) -> dict[str, Any]:
     return {"type": tool["type"]}
 
 
-class AssistantHandler:
+class AssistantHandler(KindHandler):
     kind = "assistant"
-    replace_fields = frozenset()
-    apply_only_fields = frozenset()
+    noun = "assistant"
+    sections = {"assistants": AssistantSpec}
+    target = TARGET
+    tagged = True
+    names_model = True
+    collection = COLLECTION
 
     def declare(self, stack: Stack) -> list[Declared]:
         return [
@@ -128,25 +133,15 @@ class AssistantHandler:
 
     def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]:
         try:
-            return {a["id"]: a for a in api.list_assistants()}
-        except NotFound:
-            if self.kind not in ctx.wanted_kinds:
-                # only the state still tracks assistants here (they moved to another target): the
-                # endpoint dropped the API and every object with it, so they are planned as gone
-                return {}
+            return super().observe(api, ctx)
+        except NotFound:  # wanted, yet the endpoint dropped the API (planned as gone when only tracked)
             raise ProvisionerError(SUNSET_MESSAGE.format(endpoint=api.describe()), hint=SUNSET_HINT) from None
 
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:
         return _live(live)
 
-    def carries_marker(self, live: Obj, marker: str) -> bool:
-        return metadata_carries(live, marker)
-
-    def unusable(self, live: Obj) -> str | None:
-        return None
-
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
-        live = api.create_assistant({**after, "metadata": with_marker(after.get("metadata") or {}, ctx.marker)})
+        live = api.create_object(COLLECTION, {**after, "metadata": with_marker(after.get("metadata") or {}, ctx.marker)})
         return live["id"], _live(live)
 
     def update(self, api: Api, live_id: str, before: dict[str, Any], after: dict[str, Any],
@@ -158,10 +153,4 @@ class AssistantHandler:
             # dropped from tool_resources is sent empty, or it would keep its old files or stores
             body["tool_resources"] = {**API_DEFAULTS["tool_resources"], **body["tool_resources"]}
         body["model"] = after["model"]  # some compatible servers require it on every modify
-        return _live(api.update_assistant(live_id, body))
-
-    def delete(self, api: Api, live_id: str) -> None:
-        try:
-            api.delete_assistant(live_id)
-        except NotFound:
-            pass
+        return _live(api.update_object(COLLECTION, live_id, body))

@@ -1,16 +1,23 @@
 """What every resource handler provides, and the context the applier hands it.
 
-A handler knows one kind: how to declare it from the stack, how to read it live, how to make the
-live shape comparable with the declared one, and how to create, update and delete it. It must not
-decide what to do (the planner does) nor write state itself (it reports through the context).
+A handler knows one kind, wholly: the stack sections it is declared in and their spec models (or,
+for an assistant target, the target it serves and what of an assistant it can deploy), the raw
+ids a stack may name instead of one of its objects, whether its objects carry ownership tags and
+name a model, its outputs entry; how to declare it from the stack, how to read it live, how to make
+the live shape comparable with the declared one, and how to create, update and delete it. The
+loader, observer, planner, drift, outputs and CLI take these facts from the registry, so a new kind
+is its handler (and its spec). A handler must not decide what to do (the planner does) nor write
+state itself (it reports through the context).
 """
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Protocol
 
-from provisioner.api.base import Api, Obj
+from pydantic import BaseModel
+
+from provisioner.api.base import Api, Collection, NotFound, Obj
 from provisioner.config.spec import Stack
 
 OWNER_STACK = "provisioner:stack"
@@ -68,6 +75,18 @@ class ObserveContext:
 
 class Handler(Protocol):
     kind: str
+    noun: str  # what one object is called to users ("vector store"), counted by `validate`
+    # stack section -> the spec model of one of its entries (one section may serve several kinds:
+    # every assistant target declares `assistants`)
+    sections: Mapping[str, type[BaseModel]]
+    # for an assistant's kind: the `target:` it deploys, the tool types and the assistant fields
+    # it can deploy (None: all); a stack asking more fails validate, naming the targets that can
+    target: str | None
+    tools: frozenset[str] | None
+    fields: frozenset[str] | None
+    external_prefix: str | None  # the raw id (`vs_...`) a stack may name instead of a declared one
+    tagged: bool  # its objects carry the ownership tags, so drift reports its orphans and unmanaged ones
+    names_model: bool  # its attributes name a model, which a plan checks against the endpoint's list
     # top-level attributes the API cannot change in place: a change to one replaces the resource
     replace_fields: frozenset[str]
     # attributes used to act (e.g. a local path) but never compared with what is live
@@ -84,6 +103,55 @@ class Handler(Protocol):
     def update(self, api: Api, live_id: str, before: dict[str, Any], after: dict[str, Any],
                ctx: ApplyContext) -> dict[str, Any]: ...
     def delete(self, api: Api, live_id: str) -> None: ...
+    # its entry under `assistants` in the outputs, for an assistant's kind (else None): what an
+    # application uses, e.g. {"target": "agents", "id": "agent_..."}; with an "id", the id is also
+    # a resource output
+    def output(self, live_id: str, attributes: dict[str, Any]) -> dict[str, Any] | None: ...
+
+
+class KindHandler:
+    """The defaults of a handler, and the plain collection one: a kind whose objects the API lists,
+    creates, updates and deletes by id at `collection` needs only declare and compare them."""
+
+    kind: ClassVar[str]
+    noun: ClassVar[str]
+    sections: ClassVar[Mapping[str, type[BaseModel]]] = {}
+    target: ClassVar[str | None] = None
+    tools: ClassVar[frozenset[str] | None] = None
+    fields: ClassVar[frozenset[str] | None] = None
+    external_prefix: ClassVar[str | None] = None
+    tagged: ClassVar[bool] = False
+    names_model: ClassVar[bool] = False
+    replace_fields: ClassVar[frozenset[str]] = frozenset()
+    apply_only_fields: ClassVar[frozenset[str]] = frozenset()
+    collection: ClassVar[Collection | None] = None
+
+    def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]:
+        assert self.collection is not None, f"{self.kind}: a handler without a collection reads its own way"
+        try:
+            return {o["id"]: o for o in api.list_objects(self.collection)}
+        except NotFound:
+            if self.kind in ctx.wanted_kinds:
+                raise
+            # read only to look (drift's orphans) or because state tracks it: an endpoint without
+            # this API has none of its objects, so they read as gone instead of failing the run
+            return {}
+
+    def carries_marker(self, live: Obj, marker: str) -> bool:
+        return metadata_carries(live, marker)
+
+    def unusable(self, live: Obj) -> str | None:
+        return None
+
+    def delete(self, api: Api, live_id: str) -> None:
+        assert self.collection is not None, f"{self.kind}: a handler without a collection deletes its own way"
+        try:
+            api.delete_object(self.collection, live_id)
+        except NotFound:
+            pass  # gone already: what a delete wants
+
+    def output(self, live_id: str, attributes: dict[str, Any]) -> dict[str, Any] | None:
+        return {"target": self.target, "id": live_id} if self.target else None
 
 
 def new_marker() -> str:

@@ -20,7 +20,7 @@ from provisioner.resources.assistant_parts import (assistant_address, assistant_
                                                    declared_targets,
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
-from provisioner.resources.base import ApplyContext, Declared, ObserveContext, Resolve, ownership
+from provisioner.resources.base import ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership
 
 TARGET = "responses"
 ID_PREFIX = "def_"
@@ -77,10 +77,12 @@ def _text_format(response_format: Any) -> dict[str, Any] | None:
     return {"type": "json_schema", **response_format["json_schema"]}
 
 
-class DefinitionHandler:
+class DefinitionHandler(KindHandler):
     kind = "assistant_definition"
-    replace_fields = frozenset()
-    apply_only_fields = frozenset()
+    noun = "assistant"
+    sections = {"assistants": AssistantSpec}
+    target = TARGET
+    names_model = True
 
     def declare(self, stack: Stack) -> list[Declared]:
         targets = declared_targets(stack)
@@ -102,9 +104,6 @@ class DefinitionHandler:
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return False  # there is never an unrecorded server object to take back
 
-    def unusable(self, live: Obj) -> str | None:
-        return None
-
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         return definition_id(ctx.address), dict(after)
 
@@ -114,3 +113,7 @@ class DefinitionHandler:
 
     def delete(self, api: Api, live_id: str) -> None:
         pass  # nothing server-side; the applier drops it from state and the outputs follow
+
+    def output(self, live_id: str, attributes: dict[str, Any]) -> dict[str, Any] | None:
+        # its id is a stand-in known only to the state; the definition is what applications use
+        return {"target": self.target, "definition": attributes}

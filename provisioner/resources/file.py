@@ -14,9 +14,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from provisioner.api.base import Api, NotFound, Obj
-from provisioner.config.spec import Stack
+from provisioner.addresses import FILE_ID_PREFIX
+from provisioner.config.spec import FileSetSpec, FileSpec, Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import MARKER_HEX_DIGITS, ApplyContext, Declared, ObserveContext
+from provisioner.resources.base import MARKER_HEX_DIGITS, ApplyContext, Declared, KindHandler, ObserveContext
 
 _MARKER = re.compile(rf"\.([0-9a-f]{{{MARKER_HEX_DIGITS}}})$")
 
@@ -38,8 +39,11 @@ def split_marker(filename: str) -> tuple[str, str | None]:
     return (stem, found[1]) if found else (filename, None)
 
 
-class FileHandler:
+class FileHandler(KindHandler):
     kind = "file"
+    noun = "file"
+    sections = {"files": FileSpec, "file_sets": FileSetSpec}
+    external_prefix = FILE_ID_PREFIX
     replace_fields = frozenset({"filename", "purpose", "bytes", "sha256"})
     apply_only_fields = frozenset({"path"})
 
@@ -65,9 +69,6 @@ class FileHandler:
 
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return split_marker(live["filename"])[1] == marker
-
-    def unusable(self, live: Obj) -> str | None:
-        return None
 
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         path = Path(after["path"])

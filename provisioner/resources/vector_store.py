@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from provisioner.addresses import address, file_ref, is_external
+from provisioner.addresses import VECTOR_STORE_ID_PREFIX, address, file_ref, is_external
 from provisioner.api.base import Api, NotFound, Obj
-from provisioner.config.spec import Stack
+from provisioner.config.spec import Stack, VectorStoreSpec
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import (OWNER_STACK, ApplyContext, Declared, ObserveContext, Resolve,
-                                        metadata_carries, ownership, with_marker, without_marker)
+from provisioner.resources.base import (OWNER_STACK, ApplyContext, Declared, KindHandler, ObserveContext, Resolve,
+                                        ownership, with_marker, without_marker)
 
 MUTABLE_FIELDS = ("name", "metadata", "expires_after")
 LIVE_MEMBER_STATUSES = ("in_progress", "completed")
@@ -33,8 +33,12 @@ def _chunking(strategy: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if strategy is None or strategy == {"type": "auto"} else strategy
 
 
-class VectorStoreHandler:
+class VectorStoreHandler(KindHandler):
     kind = "vector_store"
+    noun = "vector store"
+    sections = {"vector_stores": VectorStoreSpec}
+    external_prefix = VECTOR_STORE_ID_PREFIX
+    tagged = True
     replace_fields = frozenset({"description", "chunking_strategy"})
     apply_only_fields = frozenset()
 
@@ -92,9 +96,6 @@ class VectorStoreHandler:
             "chunking_strategy": _chunking(recorded.get("chunking_strategy")),
             "files": members,
         }
-
-    def carries_marker(self, live: Obj, marker: str) -> bool:
-        return metadata_carries(live, marker)
 
     def unusable(self, live: Obj) -> str | None:
         # an expired store takes no files and serves no search, and nothing brings it back
