@@ -5,7 +5,7 @@ Owns the shape of the outputs, the choice of one of them by name, and the output
     {"stack": "support-bot",
      "resources":  {"vector_stores.knowledge": "vs_...", "files.pricing": "file-...", ...},
      "assistants": {"support": {"target": "responses", "definition": {...}}}}
-                   (with target assistants_api: {"target": "assistants_api", "id": "asst_..."})
+                   (a server object, e.g. with target agents: {"target": "agents", "id": "agent_..."})
 
 A definition holds the keyword arguments of a Responses create request, so an application calls
 `client.responses.create(**definition, input=...)`.

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
 Metadata = dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=512)]]
 AttributeValue = Union[str, float, bool]
-AssistantTarget = Literal["assistants_api", "responses"]
+AssistantTarget = Literal["assistants_api", "responses", "agents"]
 FilePurpose = Literal["assistants", "user_data"]
 
 

@@ -10,6 +10,7 @@ from typing import Mapping
 
 from pydantic import BaseModel
 
+from provisioner.resources.agent import AgentHandler
 from provisioner.resources.assistant import AssistantHandler
 from provisioner.resources.base import Handler
 from provisioner.resources.definition import DefinitionHandler
@@ -18,7 +19,7 @@ from provisioner.resources.vector_store import VectorStoreHandler
 
 # in dependency order: a kind may only refer to kinds listed before it
 HANDLERS: dict[str, Handler] = {h.kind: h for h in (FileHandler(), VectorStoreHandler(), AssistantHandler(),
-                                                     DefinitionHandler())}
+                                                     DefinitionHandler(), AgentHandler())}
 
 
 def handler_for(kind: str) -> Handler:
