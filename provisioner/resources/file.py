@@ -8,15 +8,16 @@ alike (name, size), is what recovery takes an untracked upload back by.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from provisioner.api.base import Api, NotFound, Obj
-from provisioner.config.spec import Stack
+from provisioner.config.spec import LocalFile, Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import MARKER_HEX_DIGITS, ApplyContext, Declared, ObserveContext
+from provisioner.resources.base import MARKER_HEX_DIGITS, ApplyContext, Declared, ObserveContext, Resolve
 
 _MARKER = re.compile(rf"\.([0-9a-f]{{{MARKER_HEX_DIGITS}}})$")
 
@@ -38,6 +39,11 @@ def split_marker(filename: str) -> tuple[str, str | None]:
     return (stem, found[1]) if found else (filename, None)
 
 
+def _attributes(local: LocalFile, _resolve: Resolve) -> dict[str, Any]:
+    return {"filename": local.filename, "purpose": local.purpose, "bytes": local.size, "sha256": local.sha256,
+            "path": str(local.path)}
+
+
 class FileHandler:
     kind = "file"
     replace_fields = frozenset({"filename", "purpose", "bytes", "sha256"})
@@ -45,10 +51,7 @@ class FileHandler:
 
     def declare(self, stack: Stack) -> list[Declared]:
         return [
-            Declared(address, self.kind, (), lambda _resolve, f=local: {
-                "filename": f.filename, "purpose": f.purpose, "bytes": f.size, "sha256": f.sha256,
-                "path": str(f.path),
-            })
+            Declared(address, self.kind, (), functools.partial(_attributes, local))
             for address, local in stack.local_files.items()
         ]
 
