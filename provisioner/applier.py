@@ -67,6 +67,13 @@ def ensure_current(plan: Plan, state: State, live_fingerprint: str) -> None:
                              hint="run plan again to see what changed and plan from there")
 
 
+def _live_id(change: Change) -> str:
+    """The live id a replace, update or adopt acts on: the planner always names one."""
+    if change.id is None:
+        raise StalePlanError(f"the plan's {change.action.value} of {change.address} names no live id")
+    return change.id
+
+
 class Applier:
     def __init__(self, api: Api, states: StateManager, on_event: Callable[[Event], None] = lambda e: None,
                  parallelism: int = 4):
@@ -96,7 +103,7 @@ class Applier:
         for change in plan.actionable:
             steps[change.address] = (change.action.value, change)
             if change.action is Action.REPLACE:
-                steps[deposed_address(change.address, change.id)] = ("delete-deposed", change)
+                steps[deposed_address(change.address, _live_id(change))] = ("delete-deposed", change)
         graph: Graph[str] = Graph()
         for node in steps:
             graph.add_node(node)
@@ -166,7 +173,9 @@ class Applier:
         if action == "replace":
             old = self.states.resource(change.address)
             # the plan's id, not the state's: an untracked object an interrupted create made is replaced too
-            deposed = deposed_address(change.address, change.id)
+            deposed = deposed_address(change.address, _live_id(change))
+            if old is None:
+                raise StalePlanError(f"{change.address} is to be replaced, but the state does not hold it")
             self.states.record(deposed, old.model_copy(update={"address": deposed, "id": change.id}))
         if action in ("create", "replace"):
             # an intent first: if we crash before the id is recorded, the next plan adopts the object
@@ -179,7 +188,7 @@ class Applier:
                 dependencies=change.depends_on))
             live_id, attributes = handler.create(self.api, after, context)
         else:
-            live_id = change.id
+            live_id = _live_id(change)
             if action == "adopt":
                 record(live_id, change.before or {})
             attributes = handler.update(self.api, live_id, change.before or {}, after, context)

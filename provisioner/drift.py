@@ -10,7 +10,7 @@ and the live world, hands them here, and writes the refreshed state only for `re
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from provisioner.diff import field_changes
 from provisioner.observe import Observed, is_deposed
@@ -23,6 +23,7 @@ from provisioner.state.model import State
 FORMAT_VERSION = 1
 
 Status = Literal["changed", "deleted", "orphan", "unmanaged"]
+PendingAction = Literal["create", "update", "replace", "delete"]
 
 
 class Drifted(Frozen):
@@ -39,7 +40,7 @@ class Pending(Frozen):
 
     address: str
     kind: str
-    action: Literal["create", "update", "replace", "delete"]
+    action: PendingAction
     diff: list[FieldChange] = []  # before = recorded, after = declared
 
 
@@ -58,7 +59,7 @@ class DriftReport(Frozen):
         return bool(self.drift)
 
     def counts(self) -> dict[str, int]:
-        counts = {status: 0 for status in Status.__args__}
+        counts = {status: 0 for status in get_args(Status)}
         for item in self.drift:
             counts[item.status] += 1
         return counts
@@ -87,7 +88,7 @@ def _tracked(state: State, observed: Observed) -> list[Drifted]:
         if resource.id is None or is_deposed(address):
             continue
         live = live_view(state, observed, address)
-        common = {"address": address, "kind": resource.kind, "id": resource.id}
+        common: dict[str, Any] = {"address": address, "kind": resource.kind, "id": resource.id}
         if live is None:
             out.append(Drifted(**common, status="deleted"))
             continue
@@ -132,7 +133,7 @@ def _pending(declared: list[Declared], state: State) -> list[Pending]:
             diff = field_changes(comparable(recorded.attributes, item.kind),
                                  comparable(item.build(resolve), item.kind), handler_for(item.kind).replace_fields)
             if diff:
-                action = "replace" if any(d.forces_replacement for d in diff) else "update"
+                action: PendingAction = "replace" if any(d.forces_replacement for d in diff) else "update"
                 out.append(Pending(address=item.address, kind=item.kind, action=action, diff=diff))
     wanted = {item.address for item in declared}
     out += [Pending(address=address, kind=resource.kind, action="delete")

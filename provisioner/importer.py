@@ -37,7 +37,8 @@ def import_resource(declared: list[Declared], states: StateManager, api: Api, ad
         raise ProvisionerError(f"{api.describe()} has no {item.kind.replace('_', ' ')} with id {live_id}",
                                hint=f"{address} needs the id of an existing {item.kind.replace('_', ' ')}")
     handler = handler_for(item.kind)
-    desired = item.build(lambda ref: state.resources[ref].id if ref in state.resources else ref)
+    # a reference to a resource with no live id yet (its create is pending) stays its address
+    desired = item.build(lambda ref: (state.resources[ref].id or ref) if ref in state.resources else ref)
     found = handler.live_attributes(live, address, observed.context)
     attributes = {key: found[key] if found.get(key) is not None else desired.get(key) for key in desired}
     states.record(address, ResourceState(address=address, kind=item.kind, id=live_id, attributes=attributes,

@@ -21,7 +21,7 @@ class Observed:
     models: frozenset[str] | None = None  # None: not read, or the endpoint does not list them
 
 
-def observe_context(state: State, wanted_kinds: set[str] = frozenset()) -> ObserveContext:
+def observe_context(state: State, wanted_kinds: Iterable[str] = frozenset()) -> ObserveContext:
     return ObserveContext(
         stack_name=state.stack,
         tracked_ids={r.id: r.address for r in state.resources.values() if r.id and not is_deposed(r.address)},

@@ -106,7 +106,7 @@ def _check_live_references(wanted: dict[str, Declared], decided: dict[str, Chang
 
 
 def _dependency_order(wanted: dict[str, Declared]) -> list[str]:
-    graph = Graph()
+    graph: Graph[str] = Graph()
     for address, item in wanted.items():
         graph.add_node(address)
         for dependency in item.dependencies:
@@ -126,7 +126,7 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
     handler = handler_for(item.kind)
     live_objects = observed.objects.get(item.kind, {})
     context = observed.context
-    common = {"address": item.address, "kind": item.kind, "after": after, "depends_on": list(item.dependencies)}
+    common: dict[str, Any] = {"address": item.address, "kind": item.kind, "after": after, "depends_on": list(item.dependencies)}
     wanted = _compared(after, item.kind)
 
     if recorded is None or recorded.id is None:

@@ -131,6 +131,7 @@ def _differences(current: State, restored: State) -> str:
     for address in sorted(set(current.resources) | set(restored.resources)):
         now, then = current.resources.get(address), restored.resources.get(address)
         if then is None:
+            assert now is not None  # the address is in one of the two
             lines.append(f"  - {address} ({now.id or 'no live id'}) is forgotten; the object stays live")
         elif now is None:
             lines.append(f"  + {address} ({then.id or 'no live id'}) is tracked again")

@@ -16,7 +16,7 @@ import openai
 try:
     import httpx2 as httpx  # the HTTP library of openai >= 3
 except ImportError:  # pragma: no cover - openai 2 is built on httpx
-    import httpx  # type: ignore[no-redef]
+    import httpx  # type: ignore[no-redef, import-not-found]
 
 MAX_RETRIES = 5
 UNREACHABLE = (httpx.ConnectError, httpx.TimeoutException)

@@ -185,7 +185,7 @@ class _Matcher:
         links_out: list[tuple[tuple[str, ...], str]] = []
         start_real = os.path.realpath(start)
         seen = {start_real}
-        pending = [((), str(start), start_real)]
+        pending: list[tuple[tuple[str, ...], str, str]] = [((), str(start), start_real)]
         while pending:
             rel, folder, folder_real = pending.pop()
             try:

@@ -131,14 +131,15 @@ class References:
                 continue
             path = base + ("tools", i, "function")
             self._ref(tool.function, path, "functions", self.functions, None)
-            name = self.functions.get(tool.function)
-            if name is None:
+            called = self.functions.get(tool.function)  # the name the model calls it by
+            if called is None:
                 continue
-            if name in seen:
-                same = "twice" if seen[name] == tool.function else f'by functions "{seen[name]}" and "{tool.function}"'
-                self.diags.add(f'function name "{name}" is given to this assistant {same}', self.smap.value(path),
+            if called in seen:
+                same = ("twice" if seen[called] == tool.function
+                        else f'by functions "{seen[called]}" and "{tool.function}"')
+                self.diags.add(f'function name "{called}" is given to this assistant {same}', self.smap.value(path),
                                hint="the model calls functions by name, so names must be unique per assistant")
-            seen[name] = tool.function
+            seen[called] = tool.function
         if a.reasoning_effort is not None and takes_reasoning_effort(a.model) is False:
             self.diags.add(f'model "{a.model}" does not take reasoning_effort: only reasoning models do '
                            f"({', '.join(REASONING_FAMILIES)} families)",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from provisioner.config.suggest import did_you_mean
 from provisioner.config.yaml_source import Path_, SourceMap
@@ -68,7 +69,7 @@ class Validator:
     def report(self, exc: ValidationError, prefix: Path_, data: Any) -> None:
         walked = [_walk(self.root, data, prefix + tuple(err["loc"])) for err in exc.errors()]
         keep = _drop_other_union_members(walked)
-        by_place: dict[Path_, list[tuple[dict[str, Any], _Walk]]] = {}
+        by_place: dict[Path_, list[tuple[ErrorDetails, _Walk]]] = {}
         for err, walk in zip(exc.errors(), walked):
             if walk in keep and not any(walk.path[:len(q)] == q for q in self.quiet):
                 by_place.setdefault(walk.path, []).append((err, walk))
@@ -83,7 +84,7 @@ class Validator:
             for err, walk in found:
                 self._one(err, walk)
 
-    def _one(self, err: dict[str, Any], walk: _Walk) -> None:
+    def _one(self, err: ErrorDetails, walk: _Walk) -> None:
         message, hint, on_key = _describe(err, walk)
         # a missing key has no place of its own: point at the key of the entry it belongs under
         path = walk.path[:-1] if err["type"] == "missing" else walk.path
@@ -203,7 +204,7 @@ def _resembles(scalar_member: bool, value: Any) -> bool:
     return scalar_member == (not isinstance(value, (dict, list)))
 
 
-def _describe(err: dict[str, Any], w: _Walk) -> tuple[str, str | None, bool]:
+def _describe(err: ErrorDetails, w: _Walk) -> tuple[str, str | None, bool]:
     kind = err["type"]
     where = dotted(w.path)
     parent = dotted(w.path[:-1]) or "the top level"

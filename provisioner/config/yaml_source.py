@@ -14,7 +14,7 @@ import io
 import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -76,7 +76,13 @@ def location(mark: Any) -> SourceLocation:
     return SourceLocation(mark.name, mark.line + 1, mark.column + 1)
 
 
-def mark_location(file: str, mark: yaml.Mark | None) -> SourceLocation:
+class Mark(Protocol):
+    """Where pyyaml read something: its pure-Python Mark or libyaml's, which have the same fields."""
+    line: int
+    column: int
+
+
+def mark_location(file: str, mark: Mark | None) -> SourceLocation:
     # pyyaml counts from zero; editors and users count from one
     if mark is None:
         return SourceLocation(file)
@@ -222,7 +228,7 @@ class _Builder:
 
     def run(self, text: str) -> tuple[Any, SourceMap]:
         stream = io.StringIO(text)
-        stream.name = self.shown  # type: ignore[misc]  # the parser gives its marks the stream's name
+        stream.name = self.shown  # the parser gives its marks the stream's name
         parser = _LOADER(stream)
         try:
             return self._build(parser.get_event)
@@ -275,7 +281,7 @@ class _Builder:
 
     # ---- events ------------------------------------------------------------------------
 
-    def _start(self, stack: list[_Frame], event: yaml.Event, value: Any) -> None:
+    def _start(self, stack: list[_Frame], event: yaml.NodeEvent, value: Any) -> None:
         if len(stack) >= self.limits.depth:
             raise LimitExceeded(f"maps and lists nest more than {self.limits.depth} levels deep (depth)",
                                 mark_location(self.shown, event.start_mark), "depth")
@@ -322,11 +328,12 @@ class _Builder:
 
     def _alias(self, stack: list[_Frame], root: list[Any], event: yaml.AliasEvent) -> None:
         mark = event.start_mark
-        found = self.anchors.get(event.anchor)
+        found = self.anchors.get(event.anchor or "")  # a parsed alias always names an anchor
         if found is None:
             raise yaml.MarkedYAMLError(
                 problem=f'alias "*{event.anchor}" refers to no complete anchor "&{event.anchor}" before it'
-                        " (an anchor cannot refer to itself)", problem_mark=mark)
+                        " (an anchor cannot refer to itself)",
+                problem_mark=mark)  # type: ignore[arg-type]  # the stubs take only pyyaml's own Mark, not libyaml's
         value, size = found
         self.aliased += size
         if self.aliased > self.limits.aliases:
@@ -390,7 +397,8 @@ class _Builder:
             return value
         if tag == _INT and value.isdigit():
             return int(value)
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        # the stubs type a node's marks as pyyaml's own Mark; the events of libyaml's parser carry its own
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
         constructors = self.loader.yaml_constructors
         try:
             return (constructors.get(tag) or constructors[None])(self.loader, node)

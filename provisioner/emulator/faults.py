@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+from types import EllipsisType
 
 from .config import ALL_FAULT_KINDS, EmulatorConfig
 
@@ -22,7 +23,8 @@ class FaultInjector:
         self._random = random.Random(config.fault_seed)
         self._lock = threading.Lock()
 
-    def configure(self, rate: float | None = None, kinds: list[str] | None = None, seed: object = ...) -> None:
+    def configure(self, rate: float | None = None, kinds: str | list[str] | None = None,
+                  seed: int | None | EllipsisType = ...) -> None:
         """Change faults at run time (POST /_emulator/faults); a given seed restarts the sequence."""
         with self._lock:
             if rate is not None:
@@ -31,12 +33,12 @@ class FaultInjector:
                     raise ValueError("rate must be between 0 and 1")
                 self._rate = rate
             if kinds is not None:
-                kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-                unknown = set(kinds) - set(ALL_FAULT_KINDS)
+                chosen = [kinds] if isinstance(kinds, str) else list(kinds)
+                unknown = set(chosen) - set(ALL_FAULT_KINDS)
                 if unknown:
                     raise ValueError(f"unknown fault kinds {sorted(unknown)}")
-                self._kinds = kinds
-            if seed is not ...:
+                self._kinds = chosen
+            if not isinstance(seed, EllipsisType):  # `...`: the seed was not given
                 self._seed = seed
                 self._random = random.Random(seed)
 

@@ -60,7 +60,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = self.socket.getsockname()[:2]  # the address bound (server_address may be bytes)
         return f"http://{host}:{port}/v1"
 
     def server_close(self) -> None:
@@ -189,8 +189,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = Response(body=error.body(), status=error.status, headers=error.headers)
         except Exception:
             traceback.print_exc(file=sys.stderr)
-            error = errors.server_error()
-            response = Response(body=error.body(), status=error.status)
+            failure = errors.server_error()
+            response = Response(body=failure.body(), status=failure.status)
         if fault == "drop_after":
             # The work is done and stored, but the answer is lost: what a client sees when a
             # connection dies after the server committed (e.g. a create it must later adopt).

@@ -7,6 +7,7 @@ API rules (validation, status derivation, wire shapes); it stores what it is giv
 
 from __future__ import annotations
 
+import builtins  # the `list` method below hides the builtin in later annotations
 import contextlib
 import json
 import os
@@ -145,7 +146,7 @@ class Store:
 
     def fields(
         self, kind: str, parent: str, names: tuple[str, ...], match: dict[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Only the named top-level scalar fields of every object under a parent (SQLite reads
         them, no whole document is parsed): cheap aggregates such as a store's file counts."""
         columns = ", ".join("json_extract(data, ?)" for _ in names)
@@ -167,7 +168,7 @@ class Store:
         before: str | None = None,
         match: dict[str, Any] | None = None,
         keep: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> tuple[builtins.list[dict[str, Any]], bool]:
         """One page of a kind under a parent in creation order, and whether more lie beyond it.
 
         Keyset reads from the cursor object's position, so a page costs O(page) however many
@@ -193,7 +194,7 @@ class Store:
                 f"ORDER BY created_at {direction}, seq {direction}",
                 args,
             )
-            found: list[dict[str, Any]] = []
+            found: builtins.list[dict[str, Any]] = []
             for (data,) in rows:
                 obj = json.loads(data)
                 if keep is None or keep(obj):
@@ -205,7 +206,7 @@ class Store:
         found = found[:limit]
         return (found[::-1] if before is not None else found), has_more
 
-    def parents_of(self, kind: str, obj_id: str) -> list[str]:
+    def parents_of(self, kind: str, obj_id: str) -> builtins.list[str]:
         """Every parent holding a child with this id (e.g. the vector stores holding a file)."""
         with self._lock:
             rows = self._conn.execute("SELECT parent FROM objects WHERE kind = ? AND id = ?", (kind, obj_id)).fetchall()

@@ -76,7 +76,7 @@ class EmulatorProcess:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "provisioner.emulator", "--port", str(self._port), *_flags(self._switches)]
-        self._process = subprocess.Popen(
+        process = self._process = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -86,7 +86,9 @@ class EmulatorProcess:
             cwd=self._cwd,
         )
         line_holder: list[str] = []
-        reader = threading.Thread(target=lambda: line_holder.append(self._process.stdout.readline()), daemon=True)
+        stdout = process.stdout
+        assert stdout is not None  # stdout=PIPE
+        reader = threading.Thread(target=lambda: line_holder.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(self._timeout)
         found = _LISTENING.search(line_holder[0]) if line_holder else None

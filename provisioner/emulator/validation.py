@@ -214,7 +214,7 @@ def attributes(value: Any, param: str = "attributes") -> dict[str, Any] | None:
     return _map(value, param, (str, float, bool))
 
 
-AUTO_CHUNKING = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
+AUTO_CHUNKING: dict[str, Any] = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 
 
 def chunking_strategy(value: Any, param: str = "chunking_strategy") -> dict[str, Any]:

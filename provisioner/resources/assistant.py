@@ -5,6 +5,7 @@ value the server fills in never shows as a change. It must not know about other 
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from provisioner.api.base import Api, Collection, NotFound, Obj
@@ -46,7 +47,7 @@ def resolved_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: R
         if tool.type == "code_interpreter":
             tools.append({"type": "code_interpreter"})
         elif tool.type == "file_search":
-            options = {}
+            options: dict[str, Any] = {}
             if tool.max_num_results is not None:
                 options["max_num_results"] = tool.max_num_results
             if tool.ranking_options is not None:
@@ -68,6 +69,10 @@ def resolved_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: R
         "response_format": response_format_body(spec), "reasoning_effort": spec.reasoning_effort,
         "metadata": {**spec.metadata, **ownership(stack.name, assistant_address(name))},
     }
+
+
+def _normal_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: Resolve) -> dict[str, Any]:
+    return normalise(resolved_definition(stack, name, spec, resolve))
 
 
 def normalise(body: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +131,7 @@ class AssistantHandler(KindHandler):
     def declare(self, stack: Stack) -> list[Declared]:
         return [
             Declared(assistant_address(name), self.kind, assistant_dependencies(spec),
-                     lambda resolve, name=name, spec=spec: normalise(resolved_definition(stack, name, spec, resolve)),
+                     functools.partial(_normal_definition, stack, name, spec),
                      assistant_external_refs(spec))
             for name, spec in stack.assistants.items() if declared_targets(stack)[name] == TARGET
         ]
@@ -146,7 +151,7 @@ class AssistantHandler(KindHandler):
 
     def update(self, api: Api, live_id: str, before: dict[str, Any], after: dict[str, Any],
                ctx: ApplyContext) -> dict[str, Any]:
-        body = {key: after.get(key, API_DEFAULTS.get(key)) for key in MANAGED_FIELDS
+        body: dict[str, Any] = {key: after.get(key, API_DEFAULTS.get(key)) for key in MANAGED_FIELDS
                 if before.get(key) != after.get(key)}
         if "tool_resources" in body:
             # on modify the API replaces a tool's resources only when that tool is named, so a tool

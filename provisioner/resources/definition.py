@@ -10,6 +10,7 @@ live resource. It must not call the API, and must not know the Assistants API sh
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -88,7 +89,7 @@ class DefinitionHandler(KindHandler):
         targets = declared_targets(stack)
         return [
             Declared(assistant_address(name), self.kind, assistant_dependencies(spec),
-                     lambda resolve, name=name, spec=spec: responses_definition(stack, name, spec, resolve),
+                     functools.partial(responses_definition, stack, name, spec),
                      assistant_external_refs(spec))
             for name, spec in stack.assistants.items() if targets[name] == TARGET
         ]

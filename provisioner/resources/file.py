@@ -8,6 +8,7 @@ alike (name, size), is what recovery takes an untracked upload back by.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from pathlib import Path, PurePosixPath
@@ -15,9 +16,10 @@ from typing import Any
 
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.addresses import FILE_ID_PREFIX
-from provisioner.config.spec import FileSetSpec, FileSpec, Stack
+from provisioner.config.spec import FileSetSpec, FileSpec, LocalFile, Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import MARKER_HEX_DIGITS, ApplyContext, Declared, KindHandler, ObserveContext
+from provisioner.resources.base import (MARKER_HEX_DIGITS, ApplyContext, Declared, KindHandler, ObserveContext,
+                                        Resolve)
 
 _MARKER = re.compile(rf"\.([0-9a-f]{{{MARKER_HEX_DIGITS}}})$")
 
@@ -39,6 +41,11 @@ def split_marker(filename: str) -> tuple[str, str | None]:
     return (stem, found[1]) if found else (filename, None)
 
 
+def _attributes(local: LocalFile, _resolve: Resolve) -> dict[str, Any]:
+    return {"filename": local.filename, "purpose": local.purpose, "bytes": local.size, "sha256": local.sha256,
+            "path": str(local.path)}
+
+
 class FileHandler(KindHandler):
     kind = "file"
     noun = "file"
@@ -49,10 +56,7 @@ class FileHandler(KindHandler):
 
     def declare(self, stack: Stack) -> list[Declared]:
         return [
-            Declared(address, self.kind, (), lambda _resolve, f=local: {
-                "filename": f.filename, "purpose": f.purpose, "bytes": f.size, "sha256": f.sha256,
-                "path": str(f.path),
-            })
+            Declared(address, self.kind, (), functools.partial(_attributes, local))
             for address, local in stack.local_files.items()
         ]
 

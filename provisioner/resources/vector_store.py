@@ -40,7 +40,7 @@ class VectorStoreHandler(KindHandler):
     external_prefix = VECTOR_STORE_ID_PREFIX
     tagged = True
     replace_fields = frozenset({"description", "chunking_strategy"})
-    apply_only_fields = frozenset()
+    apply_only_fields: frozenset[str] = frozenset()
 
     def declare(self, stack: Stack) -> list[Declared]:
         declared = []
@@ -50,9 +50,9 @@ class VectorStoreHandler(KindHandler):
             for entry in spec.files:
                 ref, attributes = (entry, {}) if isinstance(entry, str) else (entry.file, dict(entry.attributes))
                 members.append((file_ref(ref), attributes))
-            for entry in spec.file_sets:
-                set_name, attributes = ((entry, {}) if isinstance(entry, str)
-                                        else (entry.file_set, dict(entry.attributes)))
+            for set_entry in spec.file_sets:
+                set_name, attributes = ((set_entry, {}) if isinstance(set_entry, str)
+                                        else (set_entry.file_set, dict(set_entry.attributes)))
                 members.extend((member, attributes) for member in stack.file_sets[set_name])
             dependencies = tuple(dict.fromkeys(m for m, _ in members if not is_external(m)))
             external = tuple(dict.fromkeys(m for m, _ in members if is_external(m)))

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from provisioner.errors import StateError
 from provisioner.state.backend import StateBackend
@@ -104,19 +104,25 @@ class StateManager:
         It costs the size of the state: a hot path reads one resource with `resource()` instead."""
         self._ensure_loaded()
         with self._mutex:
-            return self._current.model_copy(deep=True)
+            return self._held().model_copy(deep=True)
 
     def resource(self, address: str) -> ResourceState | None:
         """A copy of one resource as held now: costs the size of that resource, not of the state."""
         self._ensure_loaded()
         with self._mutex:
-            found = self._current.resources.get(address)
+            found = self._held().resources.get(address)
             return found.model_copy(deep=True) if found is not None else None
 
     def _ensure_loaded(self) -> None:
         # not under the mutex: load() takes the append lock first, like every writer
         if self._current is None:
             self.load()
+
+    def _held(self) -> State:
+        """The state held here, once loaded (`_ensure_loaded`)."""
+        if self._current is None:
+            raise StateError(f"state {self.backend.describe()} was used before it was loaded")
+        return self._current
 
     def persist(self, state: State) -> State:
         """Write `state` whole as the next serial and return what was written.
@@ -167,7 +173,7 @@ class StateManager:
             refuse_secrets({"resources": {address: document}}, self.backend.describe())
             self._commit({"op": "set", "address": address, "resource": document})
 
-    def record_members(self, address: str, changed: dict[str, Any], removed: list[str] = ()) -> None:
+    def record_members(self, address: str, changed: dict[str, Any], removed: Sequence[str] = ()) -> None:
         """Set some members of a recorded vector store's `files` and drop others, without the rest."""
         if changed or removed:
             refuse_secrets({"resources": {address: {"attributes": {"files": changed}}}}, self.backend.describe())
@@ -179,7 +185,7 @@ class StateManager:
         with self._mutex:
             if self._failed is not None:
                 raise self._failed
-            state = self._current
+            state = self._held()
             body = {**body, "stack": state.stack, "lineage": state.lineage, "serial": state.serial + 1}
             entry = encode_entry(body)
             apply_entry(state, body)
@@ -197,7 +203,7 @@ class StateManager:
                 raise self._failed
             if not self._pending:
                 return
-            entries, upto = self._pending, self._current.serial
+            entries, upto = self._pending, self._held().serial
             self._pending = []
         try:
             self._keep_pre_run()
