@@ -10,6 +10,8 @@ change. It must not know other targets' shapes.
 """
 from __future__ import annotations
 
+import functools
+
 from typing import Any
 
 from provisioner.api.base import Api, Collection, Obj
@@ -17,7 +19,7 @@ from provisioner.config.spec import AssistantSpec, Stack
 from provisioner.errors import ProvisionerError
 from provisioner.resources.assistant_parts import (assistant_address, declared_targets, function_tool,
                                                    response_format_body)
-from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, ownership, with_marker,
+from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership, with_marker,
                                         without_marker)
 
 TARGET = "agents"
@@ -26,6 +28,10 @@ MANAGED_FIELDS = ("model", "name", "instructions", "tools", "reasoning", "text",
 # what the API answers for a setting left out: one normal form drops them on both sides
 DEFAULT_TEXT = {"format": {"type": "text"}, "verbosity": "medium"}
 DEFAULT_FUNCTION = {"defer_loading": False}
+
+
+def _body(stack: Stack, name: str, spec: AssistantSpec, _resolve: Resolve) -> dict[str, Any]:
+    return agent_body(stack, name, spec)
 
 
 def agent_body(stack: Stack, name: str, spec: AssistantSpec) -> dict[str, Any]:
@@ -97,8 +103,7 @@ class AgentHandler(KindHandler):
 
     def declare(self, stack: Stack) -> list[Declared]:
         targets = declared_targets(stack)
-        return [Declared(assistant_address(name), self.kind, (), lambda _resolve, name=name, spec=spec:
-                         agent_body(stack, name, spec))
+        return [Declared(assistant_address(name), self.kind, (), functools.partial(_body, stack, name, spec))
                 for name, spec in stack.assistants.items() if targets[name] == TARGET]
 
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]:

@@ -74,23 +74,39 @@ class ObserveContext:
 
 
 class Handler(Protocol):
-    kind: str
-    noun: str  # what one object is called to users ("vector store"), counted by `validate`
+    # read-only properties here; a handler sets them as class attributes (see KindHandler)
+    @property
+    def kind(self) -> str: ...
+    # what one object is called to users ("vector store"), counted by `validate`
+    @property
+    def noun(self) -> str: ...
     # stack section -> the spec model of one of its entries (one section may serve several kinds:
     # every assistant target declares `assistants`)
-    sections: Mapping[str, type[BaseModel]]
+    @property
+    def sections(self) -> Mapping[str, type[BaseModel]]: ...
     # for an assistant's kind: the `target:` it deploys, the tool types and the assistant fields
     # it can deploy (None: all); a stack asking more fails validate, naming the targets that can
-    target: str | None
-    tools: frozenset[str] | None
-    fields: frozenset[str] | None
-    external_prefix: str | None  # the raw id (`vs_...`) a stack may name instead of a declared one
-    tagged: bool  # its objects carry the ownership tags, so drift reports its orphans and unmanaged ones
-    names_model: bool  # its attributes name a model, which a plan checks against the endpoint's list
+    @property
+    def target(self) -> str | None: ...
+    @property
+    def tools(self) -> frozenset[str] | None: ...
+    @property
+    def fields(self) -> frozenset[str] | None: ...
+    # the raw id (`vs_...`) a stack may name instead of a declared one
+    @property
+    def external_prefix(self) -> str | None: ...
+    # its objects carry the ownership tags, so drift reports its orphans and unmanaged ones
+    @property
+    def tagged(self) -> bool: ...
+    # its attributes name a model, which a plan checks against the endpoint's list
+    @property
+    def names_model(self) -> bool: ...
     # top-level attributes the API cannot change in place: a change to one replaces the resource
-    replace_fields: frozenset[str]
+    @property
+    def replace_fields(self) -> frozenset[str]: ...
     # attributes used to act (e.g. a local path) but never compared with what is live
-    apply_only_fields: frozenset[str]
+    @property
+    def apply_only_fields(self) -> frozenset[str]: ...
 
     def declare(self, stack: Stack) -> list[Declared]: ...
     def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]: ...

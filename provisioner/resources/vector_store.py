@@ -40,7 +40,6 @@ class VectorStoreHandler(KindHandler):
     external_prefix = VECTOR_STORE_ID_PREFIX
     tagged = True
     replace_fields = frozenset({"description", "chunking_strategy"})
-    apply_only_fields: frozenset[str] = frozenset()
 
     def declare(self, stack: Stack) -> list[Declared]:
         declared = []
