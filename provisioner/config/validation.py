@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from provisioner.config.suggest import did_you_mean
 from provisioner.config.yaml_source import Path_, SourceMap
 from provisioner.errors import DiagnosticCollector
+from provisioner.workspaces import RULE, WORKSPACE_PATTERN
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,6 +26,7 @@ _PATTERNS = {
     r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$": "start with a letter and use only letters, digits, '_' and '-' (at most 64)",
     r"^[a-zA-Z0-9_\-]{1,64}$": "use only letters, digits, '_' and '-' (1 to 64 of them)",
     r"^[A-Za-z_][A-Za-z0-9_]*$": "be the name of an environment variable (letters, digits and '_')",
+    WORKSPACE_PATTERN: f"name a workspace: {RULE}",
 }
 _TYPE_WORDS = {
     "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",
