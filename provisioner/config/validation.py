@@ -231,6 +231,8 @@ def _describe(err: dict[str, Any], w: _Walk) -> tuple[str, str | None, bool]:
         return f'{where} needs a "{discriminator}" key', None, False
     if kind == "string_pattern_mismatch":
         rule = _PATTERNS.get(ctx.get("pattern", ""), f"match {ctx.get('pattern')}")
+        if w.dict_key:
+            return f'key "{name}" in {parent} is not valid: it must {rule}', None, True
         return f'{where} "{w.value}" is not valid: it must {rule}', None, False
     if kind in ("string_too_long", "too_long"):
         what = "characters" if kind == "string_too_long" else "entries"
