@@ -50,14 +50,16 @@ def test_dev_and_prod_from_one_stack_keep_two_states_and_two_sets_of_objects(cli
     assert len(dev_ids) == 7
 
     # prod planned next to a live dev: everything is new, and not one dev object or id is named
-    for args in ((), ("--json",)):
-        planned = cli("plan", STACK, "--workspace", "prod", *args)
+    plans = {how: cli("plan", STACK, "--workspace", "prod", *args)
+             for how, args in (("text", ()), ("markdown", ("--markdown",)), ("json", ("--json",)))}
+    for planned in plans.values():
         assert planned.code == 0, planned.output
         assert not any(i in planned.output for i in dev_ids.values()), planned.output
         assert "support-knowledge-dev" not in planned.output and "Support bot (dev)" not in planned.output
-    assert json.loads(planned.out)["workspace"] == "prod"
-    assert json.loads(planned.out)["summary"]["create"] == 7
-    assert "Plan: 7 to add, 0 to change, 0 to destroy." in cli("plan", STACK, "--workspace", "prod").out
+    assert "Plan: 7 to add, 0 to change, 0 to destroy." in plans["text"].out
+    assert "### provisioner plan: `support-bot` (workspace `prod`)" in plans["markdown"].out
+    assert json.loads(plans["json"].out)["workspace"] == "prod"
+    assert json.loads(plans["json"].out)["summary"]["create"] == 7
 
     prod = in_workspace("prod", "apply", STACK, "--auto-approve")
     assert prod.code == 0, prod.output
