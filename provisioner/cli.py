@@ -578,8 +578,8 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
     """Print the outputs of the last apply: resource ids and assistant definitions.
 
     NAME picks one: a resource address (its id), or an assistant by name or address (its Responses
-    definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json
-    beside the state.
+    definition, or its Assistants API id). Apply also writes them all beside a local state file
+    (state/<stack>.outputs.json, or state/<workspace>/<stack>.outputs.json in a workspace).
     """
     from provisioner import render
     from provisioner.outputs import outputs_of, select
