@@ -32,6 +32,7 @@ from provisioner.state.location import locate
 from provisioner.state.waiting import lock_waiting, parse_duration
 from provisioner.targeting import TARGETING_WARNING, check_addresses, targeted
 from provisioner.trust import DEFAULT_KEY_ENV, ENDPOINTS_ENV, ENV_VARS_ENV, KEY_ENVS_ENV, Trust, endpoint_refusals
+from provisioner.workspaces import DEFAULT_WORKSPACE, WORKSPACE_ENV, bad_name
 
 if TYPE_CHECKING:
     from provisioner.api.base import Api
@@ -172,11 +173,29 @@ def trust_options(fn):
     return fn
 
 
+def _remember_workspace(ctx: click.Context, param: click.Parameter, value: str) -> None:
+    problem = bad_name(value)
+    if problem:
+        given = (f"${WORKSPACE_ENV}" if ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT
+                 else "--workspace")
+        raise click.BadParameter(problem, param_hint=given)
+    ctx.meta["workspace"] = value
+
+
+def _workspace() -> str:
+    """The workspace this command works in (see provisioner.workspaces)."""
+    return click.get_current_context().meta.get("workspace", DEFAULT_WORKSPACE)
+
+
 def stack_options(fn):
     fn = trust_options(fn)
+    fn = click.option("--workspace", default=DEFAULT_WORKSPACE, show_default=True, envvar=WORKSPACE_ENV,
+                      metavar="NAME", expose_value=False, callback=_remember_workspace,
+                      help=f"The environment (dev, prod, ...) to work in, each with its own state and objects"
+                      f" (also ${WORKSPACE_ENV}).")(fn)
     fn = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
-                      help="Local state file, overriding the stack's state: block"
-                      " (default: state/<stack>.json in the stack's folder).")(fn)
+                      help="Local state file, overriding the stack's state: block (default: state/<stack>.json"
+                      " in the stack's folder, state/<workspace>/<stack>.json in a workspace).")(fn)
     fn = click.option("--var-file", "var_files", multiple=True,
                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
                       help="YAML or JSON file of variable values (repeatable).")(fn)
@@ -235,7 +254,7 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]) -> Stack:
-    return load_stack(path, _parse_vars(variables), list(var_files), _trust())
+    return load_stack(path, _parse_vars(variables), list(var_files), _trust(), _workspace())
 
 
 def _provider(stack: Stack) -> dict[str, Any]:
@@ -254,7 +273,7 @@ def _connect(provider: dict[str, Any]) -> contextlib.AbstractContextManager[Api]
 
 
 def _location(stack: Stack, state_path: Path | None) -> Location:
-    return locate(stack.name, stack.state.model_dump(), state_path, root=stack.root)
+    return locate(stack.name, stack.state.model_dump(), state_path, root=stack.root, workspace=stack.workspace)
 
 
 def _states(stack: Stack, state_path: Path | None) -> StateManager:
@@ -291,10 +310,12 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     targets, replace = meta.get("targets", ()), meta.get("replace", ())
     check_addresses("--target", targets, [*(d.address for d in declared), *state.resources])
     check_addresses("--replace", replace, [a for a, r in state.resources.items() if r.id])
-    observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external])
+    observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external],
+                       workspace=stack.workspace)
     the_plan = make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
                          state_path=str(states.backend.describe()), state_location=_location(stack, state_path),
                          lifecycles=stack.lifecycles, moved=moved, forgotten=forgotten, replace=frozenset(replace))
+    the_plan = the_plan.model_copy(update={"workspace": stack.workspace})  # so a saved plan goes back to it
     if targets:
         click.echo(TARGETING_WARNING, err=True)
         the_plan = targeted(the_plan, targets)
@@ -355,7 +376,7 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
     # it reads one consistent revision (see StateManager.load), and a saved plan names that revision,
     # so apply refuses it if the state moved meanwhile
     with _connect(_provider(stack)) as api:
-        _print_header(states)
+        _print_header(states, stack.workspace)
         the_plan = _plan(stack, states, api, destroy, state_path)
     if out:
         write_atomic(out, the_plan.to_json().encode())
@@ -371,9 +392,9 @@ def plan(settings: Settings, path: Path, variables, var_files, state_path, as_js
         raise SystemExit(ExitCode.CHANGES)
 
 
-def _print_header(states: StateManager) -> None:
+def _print_header(states: StateManager, workspace: str) -> None:
     from provisioner import render
-    click.echo(render.state_header(states.backend.describe()), err=True, nl=False)
+    click.echo(render.state_header(states.backend.describe(), workspace), err=True, nl=False)
 
 
 def _is_saved_plan(path: Path) -> bool:
@@ -414,7 +435,8 @@ def _locked(states: StateManager, who: str, path: Path, variables, var_files, st
             words = ["provisioner", "force-unlock", str(path), exc.lock_id,
                      *(arg for pair in variables for arg in ("--var", pair)),
                      *(arg for file in var_files for arg in ("--var-file", str(file))),
-                     *(["--state", str(state_path)] if state_path else [])]
+                     *(["--state", str(state_path)] if state_path else []),
+                     *(["--workspace", _workspace()] if _workspace() != DEFAULT_WORKSPACE else [])]
             exc.hint = unlock_hint(shlex.join(words))
         raise
 
@@ -432,20 +454,26 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
             raise ProvisionerError(f"{path} is not a destroy plan: destroy carries out only a plan saved by"
                                    " `provisioner plan --destroy`; nothing was changed",
                                    hint=f"to carry out this plan, review it and run `provisioner apply {path}`")
+        if saved.workspace != _workspace():
+            raise ProvisionerError(f"{path} was planned in workspace {saved.workspace}, and this run is in workspace"
+                                   f" {_workspace()}: nothing was changed",
+                                   hint=f"to apply it, run with --workspace {saved.workspace}; to change workspace"
+                                   f" {_workspace()}, plan it there")
         refusals = endpoint_refusals(saved.provider, _trust())
         if refusals:
             raise ProvisionerError(f"{path}: {refusals[0].message}", hint=refusals[0].hint)
         with _locked(states, "apply", path, (), (), state_path), _connect(saved.provider) as api:
-            _print_header(states)
+            _print_header(states, saved.workspace)
             state = surgery.replay(states.load(), saved.moved, saved.forgotten)
-            observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE})
+            observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE},
+                               workspace=saved.workspace)
             ensure_current(saved, state, live_fingerprint(state, observed))
             yield saved, states, api
         return
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "apply", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
-        _print_header(states)
+        _print_header(states, stack.workspace)
         yield _plan(stack, states, api, destroy, state_path), states, api
 
 
@@ -558,8 +586,8 @@ def output(path: Path, name: str | None, variables, var_files, state_path, as_js
     """Print the outputs of the last apply: resource ids and assistant definitions.
 
     NAME picks one: a resource address (its id), or an assistant by name or address (its Responses
-    definition, or its Assistants API id). Apply also writes them all to state/<stack>.outputs.json
-    beside the state.
+    definition, or its Assistants API id). Apply also writes them all beside a local state file
+    (state/<stack>.outputs.json, or state/<workspace>/<stack>.outputs.json in a workspace).
     """
     from provisioner import render
     from provisioner.outputs import outputs_of, select
@@ -587,15 +615,15 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "import", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
-        import_resource(_declared(stack), states, api, address, live_id)
+        import_resource(_declared(stack), states, api, address, live_id, stack.workspace)
     click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
 
 
-def _observe_for_drift(api: Api, state) -> Observed:
+def _observe_for_drift(api: Api, state, workspace: str) -> Observed:
     # nothing is wanted: a kind the endpoint dropped reads as empty (its objects as deleted)
     from provisioner.observe import observe
     from provisioner.resources import tagged_kinds
-    return observe(api, state, set(), also=tagged_kinds())
+    return observe(api, state, set(), also=tagged_kinds(), workspace=workspace)
 
 
 @cli.command("drift")
@@ -615,7 +643,8 @@ def drift_command(settings: Settings, path: Path, variables, var_files, state_pa
     states = _states(stack, state_path)
     state = states.load()  # read without the lock: drift writes nothing, so it never waits for an apply
     with _connect(_provider(stack)) as api:
-        observed = _observe_for_drift(api, state)
+        _print_header(states, stack.workspace)
+        observed = _observe_for_drift(api, state, stack.workspace)
     report = detect(stack.name, _declared(stack), state, observed, unmanaged=unmanaged,
                     state_path=str(states.backend.describe()))
     if as_json:
@@ -641,7 +670,7 @@ def refresh(settings: Settings, path: Path, variables, var_files, state_path, au
     states = _states(stack, state_path)
     with _locked(states, "refresh", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
         state = states.load()
-        observed = _observe_for_drift(api, state)
+        observed = _observe_for_drift(api, state, stack.workspace)
         report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()))
         accepted = [d for d in report.drift if d.status in ("changed", "deleted")]
         if not accepted:

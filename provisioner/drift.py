@@ -2,7 +2,7 @@
 stack's own pending edits; and the refreshed state that accepts it (Terraform's refresh-only).
 
 Owns the read-only comparisons: recorded vs live per tracked resource (changed or deleted out of
-band), orphans (live objects tagged with this stack that the state does not hold), unmanaged
+band), orphans (live objects tagged with this stack and workspace that the state does not hold), unmanaged
 objects (of the kinds that carry metadata, tagged by no stack), and pending edits (declared vs
 recorded, which are not drift). It must not call the API or write state: the CLI reads the state
 and the live world, hands them here, and writes the refreshed state only for `refresh`.
@@ -17,7 +17,7 @@ from provisioner.observe import Observed, is_deposed
 from provisioner.plan import FieldChange, Frozen, unknown_id
 from provisioner.planner import _compared as comparable  # the one rule of which attributes are compared
 from provisioner.resources import handler_for, tagged_kinds
-from provisioner.resources.base import OWNER_ADDRESS, OWNER_STACK, Declared
+from provisioner.resources.base import OWNER_ADDRESS, OWNER_STACK, Declared, owned_address
 from provisioner.state.model import State
 
 FORMAT_VERSION = 1
@@ -108,8 +108,9 @@ def _untracked(stack_name: str, state: State, observed: Observed, unmanaged: boo
             metadata = live.get("metadata") or {}
             if live_id in claimed:
                 continue
-            if metadata.get(OWNER_STACK) == stack_name:
-                out.append(Drifted(address=metadata.get(OWNER_ADDRESS) or f"{kind} {live_id}", kind=kind,
+            # another workspace's objects are its own business: neither orphans here nor unmanaged
+            if owned_address(metadata, stack_name, observed.context.workspace) is not None:
+                out.append(Drifted(address=metadata[OWNER_ADDRESS], kind=kind,
                                    status="orphan", id=live_id, name=live.get("name")))
             elif unmanaged and OWNER_STACK not in metadata:
                 out.append(Drifted(address=f"{kind} {live_id}", kind=kind, status="unmanaged", id=live_id,

@@ -17,7 +17,8 @@ from provisioner.state.manager import StateManager
 from provisioner.state.model import ResourceState
 
 
-def import_resource(declared: list[Declared], states: StateManager, api: Api, address: str, live_id: str) -> None:
+def import_resource(declared: list[Declared], states: StateManager, api: Api, address: str, live_id: str,
+                    workspace: str) -> None:
     by_address = {d.address: d for d in declared}
     item = by_address.get(address)
     if item is None:
@@ -31,7 +32,7 @@ def import_resource(declared: list[Declared], states: StateManager, api: Api, ad
     owner = next((r.address for r in state.resources.values() if r.id == live_id), None)
     if owner is not None:
         raise ProvisionerError(f"{live_id} is already managed by this stack, as {owner}")
-    observed = observe(api, state, {item.kind})
+    observed = observe(api, state, {item.kind}, workspace=workspace)
     live = observed.objects.get(item.kind, {}).get(live_id)
     if live is None:
         raise ProvisionerError(f"{api.describe()} has no {item.kind.replace('_', ' ')} with id {live_id}",

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from provisioner.api.base import Api, Obj
 from provisioner.resources import HANDLERS, external_kinds, model_kinds
-from provisioner.resources.base import ObserveContext
+from provisioner.resources.base import DEFAULT_WORKSPACE, ObserveContext
 from provisioner.state.model import State
 
 
@@ -21,22 +21,25 @@ class Observed:
     models: frozenset[str] | None = None  # None: not read, or the endpoint does not list them
 
 
-def observe_context(state: State, wanted_kinds: Iterable[str] = frozenset()) -> ObserveContext:
+def observe_context(state: State, wanted_kinds: Iterable[str] = frozenset(),
+                    workspace: str = DEFAULT_WORKSPACE) -> ObserveContext:
     return ObserveContext(
         stack_name=state.stack,
         tracked_ids={r.id: r.address for r in state.resources.values() if r.id and not is_deposed(r.address)},
         recorded={r.address: r.attributes for r in state.resources.values()},
         wanted_kinds=frozenset(wanted_kinds),
+        workspace=workspace,
     )
 
 
 def observe(api: Api, state: State, kinds: set[str], external: Iterable[str] = (),
-            also: Iterable[str] = ()) -> Observed:
-    """Read every kind in `kinds`, those the state tracks, and those of the `external` ids named.
+            also: Iterable[str] = (), workspace: str = DEFAULT_WORKSPACE) -> Observed:
+    """Read every kind in `kinds`, those the state tracks, and those of the `external` ids named,
+    as `workspace` sees them (its own objects are those its tags name).
 
     `also` names kinds read only to look (drift's orphans): like a kind only the state tracks, an
     endpoint that dropped it reads as empty instead of failing."""
-    context = observe_context(state, kinds)
+    context = observe_context(state, kinds, workspace)
     read = set(kinds) | set(also) | {r.kind for r in state.resources.values()}
     read |= {kind for ref in external for prefix, kind in external_kinds().items() if ref.startswith(prefix)}
     objects: dict[str, dict[str, Any]] = {}

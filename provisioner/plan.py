@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from provisioner.workspaces import DEFAULT_WORKSPACE
+
 FORMAT_VERSION = 1
 
 # A value known only after apply: the id of a resource that the same plan creates or replaces.
@@ -77,6 +79,7 @@ class Change(Frozen):
 class Plan(Frozen):
     format_version: int = FORMAT_VERSION
     stack: str
+    workspace: str = DEFAULT_WORKSPACE  # the environment it was planned in; applied in no other
     # where to apply it: the provider without secrets (the key stays in its environment variable)
     provider: dict[str, Any] = {}
     state_path: str = ""  # where the state is, as the user would name it

@@ -18,6 +18,7 @@ from provisioner.plan import Action, Change, Plan, referenced_address
 from provisioner.render_markdown import OPEN_CHARS, Section, fence_for, fit
 from provisioner.render_diff import KNOWN_AFTER_APPLY, Group, Row, diff_rows, grouped, value_rows
 from provisioner.state.model import State
+from provisioner.workspaces import DEFAULT_WORKSPACE
 
 WHOLE_PLAN_HINT = ("This comment was shortened to fit GitHub's 65,536-character limit. The whole plan: "
                    "`provisioner show plan.json` on the saved plan (the `plan` artifact of this run), "
@@ -118,7 +119,8 @@ def plan_json(plan: Plan) -> str:
 
 def plan_markdown(plan: Plan) -> str:
     """For a pull-request comment: a table, the text plan and each file group's names, cut to fit one comment."""
-    sections = [Section(f"### provisioner plan: `{plan.stack}`\n\n{summary_line(plan)}\n")]
+    where = f" (workspace `{plan.workspace}`)" if plan.workspace != DEFAULT_WORKSPACE else ""
+    sections = [Section(f"### provisioner plan: `{plan.stack}`{where}\n\n{summary_line(plan)}\n")]
     if plan.has_changes:
         rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} files) | {item.action.value} | |"
                 if isinstance(item, Group) else f"| `{_cell(item.address)}` | {item.action.value} | {_cell(item.reason or '')} |"
@@ -232,9 +234,9 @@ class EventPrinter:
         self.stream.flush()
 
 
-def state_header(state: str) -> str:
-    """Which state a plan or apply works on, printed first (after the endpoint) so a wrong one is seen early."""
-    return f"State:    {state}\n"
+def state_header(state: str, workspace: str) -> str:
+    """Which state and workspace a run works on, printed first (after the endpoint) so a wrong one is seen early."""
+    return f"State:    {state}\nWorkspace: {workspace}\n"
 
 
 def state_edits_text(plan: Plan) -> str:

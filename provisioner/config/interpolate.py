@@ -1,33 +1,39 @@
-"""`${env:NAME}` and `${var.NAME}` in string scalars, and where variable values come from.
+"""`${env:NAME}`, `${var.NAME}` and `${workspace}` in string scalars, and where variable values come from.
 
-Owns the variable precedence (default < --var-file, in order < --var) and the substitution
-itself. It must not know the stack's schema, and must never substitute the provider's API key:
+Owns the variable precedence (default < the workspace's default < --var-file, in order < --var)
+and the substitution itself. It must not know the stack's schema, and must never substitute the provider's API key:
 the key stays in the environment and only its variable's name is written in the stack.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from provisioner.config.suggest import did_you_mean
 from provisioner.config.yaml_source import ParseLimits, Path_, SourceMap, parse_file
 from provisioner.errors import DiagnosticCollector, SourceLocation, display_path
+from provisioner.workspaces import DEFAULT_WORKSPACE
 
 # `$${` is an escaped literal `${`; anything else starting with `${` must close with `}`
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _ENV = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
 _VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_\-]*)$")
+WORKSPACE_REF = "workspace"
 
 
 @dataclass(frozen=True)
 class Declared:
-    """One entry of `variables:` as written: its default and where it was declared."""
+    """One entry of `variables:` as written: its defaults and where it was declared."""
 
     default: Any
     location: SourceLocation | None
+    workspaces: Mapping[str, Any] = field(default_factory=dict)  # workspace -> its own default
+
+    def default_in(self, workspace: str) -> Any:
+        return self.workspaces.get(workspace, self.default)
 
 
 def resolve_variables(
@@ -36,9 +42,10 @@ def resolve_variables(
     var_files: list[Path] | None,
     diags: DiagnosticCollector,
     limits: ParseLimits = ParseLimits(),
+    workspace: str = DEFAULT_WORKSPACE,
 ) -> dict[str, Any]:
-    """The value of every declared variable; unknown or missing ones are reported."""
-    values = {name: d.default for name, d in declared.items() if d.default is not None}
+    """The value of every declared variable in `workspace`; unknown or missing ones are reported."""
+    values = {name: d.default_in(workspace) for name, d in declared.items() if d.default_in(workspace) is not None}
     for var_file in var_files or []:
         parsed = parse_file(var_file, diags, limits)
         if parsed is None:
@@ -73,8 +80,9 @@ class Interpolator:
 
     def __init__(self, values: Mapping[str, Any], declared: Mapping[str, Declared], env: Mapping[str, str],
                  secret_env: set[str], diags: DiagnosticCollector, allow_vars: bool = True,
-                 readable_env: frozenset[str] = frozenset()):
+                 readable_env: frozenset[str] = frozenset(), workspace: str = DEFAULT_WORKSPACE):
         self.values = values
+        self.workspace = workspace
         self.declared = declared
         self.env = env
         self.secret_env = secret_env
@@ -131,6 +139,8 @@ class Interpolator:
         return "".join(out)
 
     def _lookup(self, ref: str, where: SourceLocation | None) -> Any:
+        if ref == WORKSPACE_REF:
+            return self.workspace
         if m := _ENV.match(ref):
             name = m.group(1)
             if name in self.secret_env:
@@ -163,7 +173,7 @@ class Interpolator:
                                hint=did_you_mean(name, self.declared) or f"{declared}declare it under `variables:`")
             return ""
         self.diags.add(f'cannot interpolate "${{{ref}}}"', where,
-                       hint='write ${env:NAME} or ${var.NAME}; "$${" gives a literal "${"')
+                       hint='write ${env:NAME}, ${var.NAME} or ${workspace}; "$${" gives a literal "${"')
         return ""
 
 

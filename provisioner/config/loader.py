@@ -21,7 +21,7 @@ from provisioner import lifecycle
 from provisioner.addresses import address
 from provisioner.config import filesets
 from provisioner.config.confine import Confinement
-from provisioner.config.interpolate import Declared, Interpolator, resolve_variables
+from provisioner.config.interpolate import WORKSPACE_REF, Declared, Interpolator, resolve_variables
 from provisioner.config.references import References
 from provisioner.config.schemas import EMPTY_PARAMETERS, check_schema
 from provisioner.config.spec import (
@@ -33,6 +33,7 @@ from provisioner.config.yaml_source import Path_, SourceMap, parse_file
 from provisioner.errors import Diagnostic, DiagnosticCollector, SourceLocation, StackError, display_path
 from provisioner.resources import sections, targets
 from provisioner.trust import Trust, endpoint_refusals, readable_env
+from provisioner.workspaces import DEFAULT_WORKSPACE
 
 
 # sections of named entries: variables, functions (given to assistants as tools), and every
@@ -65,18 +66,21 @@ def _position(d: Diagnostic) -> tuple[bool, str, int, int]:
 
 
 def load_stack(path: Path, variables: dict[str, str] | None = None,
-               var_files: list[Path] | None = None, trust: Trust | None = None) -> Stack:
+               var_files: list[Path] | None = None, trust: Trust | None = None,
+               workspace: str = DEFAULT_WORKSPACE) -> Stack:
     """Load the stack file, or the directory of stack files, at `path`.
 
     A directory means its own *.yaml and *.yml files (not subdirectories), merged in name order;
     var files given in `var_files` are never read as stack files. `variables` (from --var) win
     over `var_files` (from --var-file, later files winning), which win over the defaults declared
-    under `variables:`. `trust` holds what the operator allows (see provisioner.trust): every path
+    under `variables:` (a variable's default for `workspace` first, see provisioner.workspaces,
+    whose name the caller has checked). `trust` holds what the operator allows (see provisioner.trust): every path
     the stack reads must resolve inside the stack's folder or a folder it allows. Raises
     StackError with every problem found, in file order.
     """
     with _no_cycle_collection():
-        return _Loader(_SortedDiagnostics(), trust or Trust()).load(Path(path), variables, var_files, os.environ)
+        return _Loader(_SortedDiagnostics(), trust or Trust(), workspace).load(Path(path), variables, var_files,
+                                                                               os.environ)
 
 
 @contextmanager
@@ -96,9 +100,11 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 class _Loader:
-    def __init__(self, diags: _SortedDiagnostics, trust: Trust):
+    def __init__(self, diags: _SortedDiagnostics, trust: Trust, workspace: str = DEFAULT_WORKSPACE):
         self.diags = diags
         self.trust = trust
+        self.workspace = workspace
+        self.state_names_workspace = False  # state.path or state.name written with ${workspace}
         self.smap = SourceMap()
         self.validate = Validator(StackFile, self.smap, diags)
         self.origin: dict[Path_, Path] = {}  # (group, name) or (key,) -> the stack file declaring it
@@ -151,6 +157,7 @@ class _Loader:
         assert top is not None  # every failure to build it was reported above
         return Stack(
             name=top.stack,
+            workspace=self.workspace,
             root=root,
             sources=sources,
             provider=self._provider(top),
@@ -256,15 +263,20 @@ class _Loader:
         key_env = provider.get("api_key_env") if isinstance(provider, dict) else None
         secret_env = {"OPENAI_API_KEY"} | ({key_env} if isinstance(key_env, str) else set())
         readable = readable_env(self.trust, env)
-        env_only = Interpolator({}, {}, env, secret_env, self.diags, allow_vars=False, readable_env=readable)
+        env_only = Interpolator({}, {}, env, secret_env, self.diags, allow_vars=False, readable_env=readable,
+                                workspace=self.workspace)
         declared: dict[str, Declared] = {}
         for name, raw in data.get("variables", {}).items():
             raw = env_only.tree(raw, self.smap, ("variables", name))
             spec = self.validate(Variable, raw, ("variables", name))
             if spec is not None:
-                declared[name] = Declared(spec.default, self.smap.key(("variables", name)))
-        values = resolve_variables(declared, variables, var_files, self.diags, self.trust.limits)
-        interpolate = Interpolator(values, declared, env, secret_env, self.diags, readable_env=readable)
+                declared[name] = Declared(spec.default, self.smap.key(("variables", name)), spec.workspaces)
+        values = resolve_variables(declared, variables, var_files, self.diags, self.trust.limits, self.workspace)
+        interpolate = Interpolator(values, declared, env, secret_env, self.diags, readable_env=readable,
+                                   workspace=self.workspace)
+        state = data.get("state")
+        self.state_names_workspace = isinstance(state, dict) and _contains(
+            [state.get("path"), state.get("name")], "${" + WORKSPACE_REF + "}")
         result = {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
                   for key, value in data.items()}
         self.validate.quiet |= interpolate.failed | env_only.failed
@@ -369,11 +381,16 @@ class _Loader:
                                    self.smap.value(where + ("path",)), self.diags)
 
     def _state(self, top: StackFile) -> StateSpec:
+        """The state as written, made the workspace's own (the defaults are, in state.location)."""
         state = top.state
+        apart = self.workspace != DEFAULT_WORKSPACE and not self.state_names_workspace
+        if state.name is not None and apart:  # stack names have no "/", so no workspace's row is another's
+            state = state.model_copy(update={"name": f"{state.name}/{self.workspace}"})
         if state.path is None:
             return state
         # like every path in a stack, relative to the file that declares it
-        return state.model_copy(update={"path": str(_resolve(self.origin[("state",)].parent, state.path))})
+        path = _resolve(self.origin[("state",)].parent, state.path)
+        return state.model_copy(update={"path": str(path.parent / self.workspace / path.name if apart else path)})
 
     def _provider(self, top: StackFile) -> Provider:
         provider = top.provider

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from provisioner.workspaces import DEFAULT_WORKSPACE, WORKSPACE_PATTERN
+
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
 Metadata = dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=512)]]
 AttributeValue = Union[str, float, bool]
@@ -48,6 +50,8 @@ class StateSpec(Spec):
 class Variable(Spec):
     description: str | None = None
     default: Any = None
+    # workspace -> its default, taken instead of `default` when that workspace is deployed
+    workspaces: dict[Annotated[str, Field(pattern=WORKSPACE_PATTERN)], Any] = {}
 
 
 class Defaults(Spec):
@@ -245,7 +249,7 @@ class Stack(Spec):
     """The desired world after loading: variables interpolated, files read, schemas loaded."""
 
     name: str
-    workspace: str = "default"  # the environment deployed to (see provisioner.resources.base.OWNER_WORKSPACE)
+    workspace: str = DEFAULT_WORKSPACE  # the environment deployed to (see provisioner.resources.base.OWNER_WORKSPACE)
     root: Path  # the directory relative paths in the stack are taken from
     sources: list[Path]
     provider: Provider

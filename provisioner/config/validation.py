@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from provisioner.config.suggest import did_you_mean
 from provisioner.config.yaml_source import Path_, SourceMap
 from provisioner.errors import DiagnosticCollector
+from provisioner.workspaces import RULE, WORKSPACE_PATTERN
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,6 +27,7 @@ _PATTERNS = {
     r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$": "start with a letter and use only letters, digits, '_' and '-' (at most 64)",
     r"^[a-zA-Z0-9_\-]{1,64}$": "use only letters, digits, '_' and '-' (1 to 64 of them)",
     r"^[A-Za-z_][A-Za-z0-9_]*$": "be the name of an environment variable (letters, digits and '_')",
+    WORKSPACE_PATTERN: f"name a workspace: {RULE}",
 }
 _TYPE_WORDS = {
     "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",
@@ -230,6 +232,8 @@ def _describe(err: ErrorDetails, w: _Walk) -> tuple[str, str | None, bool]:
         return f'{where} needs a "{discriminator}" key', None, False
     if kind == "string_pattern_mismatch":
         rule = _PATTERNS.get(ctx.get("pattern", ""), f"match {ctx.get('pattern')}")
+        if w.dict_key:
+            return f'key "{name}" in {parent} is not valid: it must {rule}', None, True
         return f'{where} "{w.value}" is not valid: it must {rule}', None, False
     if kind in ("string_too_long", "too_long"):
         what = "characters" if kind == "string_too_long" else "entries"

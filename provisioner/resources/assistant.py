@@ -67,7 +67,7 @@ def resolved_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: R
         "description": spec.description, "instructions": spec.instructions, "tools": tools,
         "tool_resources": resources, "temperature": spec.temperature, "top_p": spec.top_p,
         "response_format": response_format_body(spec), "reasoning_effort": spec.reasoning_effort,
-        "metadata": {**spec.metadata, **ownership(stack.name, assistant_address(name))},
+        "metadata": {**spec.metadata, **ownership(stack.name, assistant_address(name), stack.workspace)},
     }
 
 

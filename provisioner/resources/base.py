@@ -19,13 +19,13 @@ from pydantic import BaseModel
 
 from provisioner.api.base import Api, Collection, NotFound, Obj
 from provisioner.config.spec import Stack
+from provisioner.workspaces import DEFAULT_WORKSPACE
 
 OWNER_STACK = "provisioner:stack"
 OWNER_ADDRESS = "provisioner:address"
 # the workspace (dev, prod, ...) an object belongs to; absent on objects of the default workspace,
 # so stacks applied before workspaces existed keep their objects without an update
 OWNER_WORKSPACE = "provisioner:workspace"
-DEFAULT_WORKSPACE = "default"
 # the marker of the create that made an object: recovery takes back only the object that carries
 # the marker its intent recorded, never one that merely looks alike (another environment's)
 OWNER_INTENT = "provisioner:intent"

@@ -42,7 +42,7 @@ def responses_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: 
     text_format = _text_format(response_format_body(spec))
     if text_format is not None:
         body["text"] = {"format": text_format}
-    body["metadata"] = {**spec.metadata, **ownership(stack.name, assistant_address(name))}
+    body["metadata"] = {**spec.metadata, **ownership(stack.name, assistant_address(name), stack.workspace)}
     return {key: value for key, value in body.items() if value is not None}
 
 

@@ -13,8 +13,8 @@ from provisioner.addresses import VECTOR_STORE_ID_PREFIX, address, file_ref, is_
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack, VectorStoreSpec
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import (OWNER_STACK, ApplyContext, Declared, KindHandler, ObserveContext, Resolve,
-                                        ownership, with_marker, without_marker)
+from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve,
+                                        owned_address, ownership, with_marker, without_marker)
 
 MUTABLE_FIELDS = ("name", "metadata", "expires_after")
 LIVE_MEMBER_STATUSES = ("in_progress", "completed")
@@ -60,7 +60,7 @@ class VectorStoreHandler(KindHandler):
                 return {
                     "name": spec.name if spec.name is not None else name,
                     "description": spec.description,
-                    "metadata": {**spec.metadata, **ownership(stack.name, store)},
+                    "metadata": {**spec.metadata, **ownership(stack.name, store, stack.workspace)},
                     "expires_after": spec.expires_after.model_dump() if spec.expires_after else None,
                     "chunking_strategy": _chunking(spec.chunking_strategy.model_dump(exclude_none=True)
                                                    if spec.chunking_strategy else None),
@@ -74,7 +74,7 @@ class VectorStoreHandler(KindHandler):
         stores = {}
         for store in api.list_vector_stores():
             tracked = store["id"] in ctx.tracked_ids
-            if tracked or (store.get("metadata") or {}).get(OWNER_STACK) == ctx.stack_name:
+            if tracked or owned_address(store.get("metadata"), ctx.stack_name, ctx.workspace) is not None:
                 # membership is read only for our own stores: one paginated list each
                 store = {**store, "files": api.list_vector_store_files(store["id"])}
             stores[store["id"]] = store

@@ -16,6 +16,7 @@ from provisioner.errors import StateError
 from provisioner.state.backend import StateBackend
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.postgres import PostgresBackend
+from provisioner.workspaces import DEFAULT_WORKSPACE
 
 STATE_DIR = Path("state")
 
@@ -23,19 +24,24 @@ Location = dict[str, str]
 
 
 def locate(stack_name: str, settings: Mapping[str, Any] | None, override: Path | None = None,
-           root: Path | None = None) -> Location:
-    """The location of a stack's state: `--state FILE` wins, then the stack's `state:` block.
+           root: Path | None = None, workspace: str = DEFAULT_WORKSPACE) -> Location:
+    """The location of a stack's state in `workspace`: `--state FILE` wins, then the stack's `state:` block.
 
     The default file is under the stack's `root`, not the working directory, so every way of naming
     the same stack (`plan .` inside it, `plan path/to/stack` from elsewhere) finds the same state.
-    `--state FILE` stays as the operator typed it: relative to the working directory."""
+    `--state FILE` stays as the operator typed it: relative to the working directory.
+    A workspace other than the default has its own: `state/<workspace>/<stack>.json`, or the row
+    `<stack>/<workspace>` (stack names have no "/"). A path or row name the stack writes is made
+    the workspace's own by the loader, which alone sees whether it was written with ${workspace}."""
     if override is not None:
         return {"backend": "local", "path": str(override)}
     settings = settings or {}
+    apart = workspace != DEFAULT_WORKSPACE
     if settings.get("backend") == "postgres":
-        return {"backend": "postgres", "name": settings.get("name") or stack_name,
-                "conninfo_env": settings["conninfo_env"]}
-    default = (root.absolute() if root is not None else Path()) / STATE_DIR / f"{stack_name}.json"
+        return {"backend": "postgres", "name": settings.get("name") or (
+                f"{stack_name}/{workspace}" if apart else stack_name), "conninfo_env": settings["conninfo_env"]}
+    folder = (root.absolute() if root is not None else Path()) / STATE_DIR
+    default = (folder / workspace if apart else folder) / f"{stack_name}.json"
     return {"backend": "local", "path": settings.get("path") or str(default)}
 
 

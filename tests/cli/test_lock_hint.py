@@ -42,3 +42,15 @@ def test_the_hint_for_a_saved_plan_unlocks_its_state(cli, workspace: Path, hold_
     assert _pasted(cli, refused).code == 0
     applied = cli("apply", "plan.json")
     assert applied.code == 0, applied.output
+
+
+def test_the_hint_names_the_workspace_whose_state_is_locked(cli, workspace: Path, hold_lock):
+    prod_state = workspace / QUICKSTART / "state" / "prod" / "quickstart.json"
+    hold_lock(f"LocalFileBackend({str(prod_state)!r})")
+    assert cli("apply", QUICKSTART, "--auto-approve").code == 0  # the default workspace's state is free
+    refused = cli("apply", QUICKSTART, "--auto-approve", "--workspace", "prod")
+    assert refused.code == 1 and "--workspace prod" in refused.err
+
+    assert _pasted(cli, refused).code == 0
+    applied = cli("apply", QUICKSTART, "--auto-approve", "--workspace", "prod")
+    assert applied.code == 0, applied.output

@@ -115,3 +115,20 @@ def test_the_state_before_the_last_apply_is_restored_from_the_database(cli, work
     stack.write_text(stack.read_text().replace("temperature: 0.5", "temperature: 0.3"))
     planned = cli("plan", QUICKSTART)
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.out and "0.5" in planned.out
+
+
+def test_each_workspace_has_its_own_row_and_objects(cli, workspace, pg_server, pg_stack):
+    """Row `<name>` for the default workspace, `<name>/<workspace>` for another: one database, two states."""
+    assert cli("apply", QUICKSTART, "--auto-approve").code == 0
+    prod = cli("apply", QUICKSTART, "--workspace", "prod", "--auto-approve")
+    assert prod.code == 0, prod.output
+    assert f"State:    postgres:{pg_stack}/prod" in prod.err.splitlines()
+
+    default_ids = {a: r["id"] for a, r in json.loads(_stored(pg_server, pg_stack))["resources"].items()}
+    prod_ids = {a: r["id"] for a, r in json.loads(_stored(pg_server, f"{pg_stack}/prod"))["resources"].items()}
+    assert default_ids.keys() == prod_ids.keys() and not set(default_ids.values()) & set(prod_ids.values())
+
+    planned = cli("plan", QUICKSTART, "--workspace", "prod", "--json")
+    assert json.loads(planned.out)["has_changes"] is False
+    assert not any(i in planned.output for i in default_ids.values())
+    assert cli("state", "list", QUICKSTART, "--workspace", "prod").out.split() == sorted(prod_ids)
