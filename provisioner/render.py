@@ -1,7 +1,8 @@
 """Plans, apply events, results, state and outputs as text, JSON or Markdown. No logic.
 
-It walks the same Plan the applier executes, so what is printed and what is done cannot disagree.
-It must not decide anything or call the API.
+It walks the same steps the applier executes (Plan.walk), in their order, with what each delete
+waits for, so what is printed and what is done cannot disagree. It must not decide anything or call
+the API.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, TextIO
 import click
 
 from provisioner.applier import ApplyResult, Event
+from provisioner.observe import is_deposed
 from provisioner.outputs import is_empty
 from provisioner.plan import Action, Change, Plan, referenced_address
 from provisioner.render_markdown import OPEN_CHARS, Section, fence_for, fit
@@ -54,12 +56,14 @@ def rows_text(rows: list[Row], color: bool, indent: str = "      ") -> list[str]
             f"{_paint(text, 'cyan', color) if sign == '@' else text}".rstrip() for sign, text in rows]
 
 
-def _change_lines(change: Change, color: bool) -> list[str]:
+def _change_lines(change: Change, color: bool, waits: list[str]) -> list[str]:
     tint = COLORS[change.action]
-    ident = f" ({change.id})" if change.id else ""
+    ident = f" ({change.id})" if change.id and not is_deposed(change.address) else ""
     lines = [_paint(f"  # {change.address} {VERBS[change.action]}", None, color, bold=True)]
     if change.reason:
         lines.append(f"  # ({change.reason})")
+    if change.action is Action.DELETE and waits:
+        lines.append(f"  # (after {', '.join(waits)})")
     lines.append(f"{_paint(change.action.symbol.rjust(3), tint, color)} {change.address}{ident}")
     if change.action is Action.CREATE and change.after:
         lines.extend(rows_text(value_rows("+", "", change.after), color))
@@ -88,9 +92,11 @@ def plan_text(plan: Plan, color: bool = False, verbose: bool = False) -> str:
     if not plan.has_changes:
         return (f"No changes. Stack {plan.stack} matches the live resources "
                 f"({len(plan.changes)} resource{'s' if len(plan.changes) != 1 else ''} checked).\n")
-    out = [f"Stack {plan.stack}: provisioner will perform the following actions:", ""]
-    for item in grouped(plan.actionable):
-        out.extend(_group_lines(item, color, verbose) if isinstance(item, Group) else _change_lines(item, color))
+    out = [f"Stack {plan.stack}: provisioner will perform the following actions, in this order:", ""]
+    waits = {step.node: step.wait_for for step in plan.steps}
+    for item in grouped([change for _, change in plan.walk()]):
+        out.extend(_group_lines(item, color, verbose) if isinstance(item, Group)
+                   else _change_lines(item, color, waits[item.address]))
         out.append("")
     drift = plan.drifted
     if drift:
@@ -122,13 +128,13 @@ def plan_markdown(plan: Plan) -> str:
     if plan.has_changes:
         rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} files) | {item.action.value} | |"
                 if isinstance(item, Group) else f"| `{_cell(item.address)}` | {item.action.value} | {_cell(item.reason or '')} |"
-                for item in grouped(plan.actionable)]
+                for item in grouped([change for _, change in plan.walk()])]
         sections.append(Section("\n| resource | action | reason |\n|---|---|---|\n", rows, priority=2))
     text = plan_text(plan)
     fence = fence_for(text)
     sections.append(Section(f"\n<details{' open' if len(text) < OPEN_CHARS else ''}><summary>Full plan</summary>"
                             f"\n\n{fence}diff\n", text.splitlines(), f"{fence}\n</details>\n", priority=3))
-    for group in (item for item in grouped(plan.actionable) if isinstance(item, Group)):
+    for group in (item for item in grouped([change for _, change in plan.walk()]) if isinstance(item, Group)):
         sections.append(Section(f"\n<details><summary>{group.headline()}: {group.action.value}</summary>\n\n",
                                 [f"- `{_cell(name)}`" for name in group.names], "\n</details>\n", priority=4))
     return fit(sections, WHOLE_PLAN_HINT)
