@@ -3,7 +3,8 @@
 Owns the order rules, applied once, at plan time, so the saved plan holds them and apply only
 follows them: a step that uses another waits for it; a replacement's old object (deposed) goes once
 the new one is made and every step that uses the address moved to it; a deleted resource goes once
-whatever used it (as the state recorded) let go of it, and before what it used. Among steps free to
+whatever used it (as the state recorded) let go of it (was updated, or deleted: a replaced object
+uses what it used until its own delete), and before what it used. Among steps free to
 run, the plan's order of changes comes first. It must not call the API, write state, or decide
 actions: the planner does.
 """
@@ -33,13 +34,17 @@ def schedule(changes: list[Change], state: State) -> list[Step]:
         graph.add_node(node)
     # who uses what, indexed once: looking it up per node would cost the plan's size per node
     users: dict[str, list[str]] = {}  # address -> steps (not deletes) whose change depends on it
-    recorded_users: dict[str, list[str]] = {}  # address -> steps whose recorded resource depends on it
+    recorded_users: dict[str, list[str]] = {}  # address -> steps that let go of a recorded use of it
     for node, (action, change) in steps.items():
         if action not in DELETES:
             for dependency in change.depends_on:
                 users.setdefault(dependency, []).append(node)
+        if action is StepAction.REPLACE:
+            continue  # the old object keeps what it used until its own delete step
         recorded = state.resources.get(node)
-        for dependency in recorded.dependencies if recorded else ():
+        used = (change.replaces.dependencies if action is StepAction.DELETE_DEPOSED and change.replaces
+                else recorded.dependencies if recorded else ())
+        for dependency in used:
             recorded_users.setdefault(dependency, []).append(node)
 
     def after_takeover(address: str, old: str) -> None:
