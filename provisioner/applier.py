@@ -151,6 +151,7 @@ class Applier:
                 dependencies=change.depends_on))
             live_id, attributes = handler.create(self.api, after, context)
         else:
+            assert change.id is not None  # an update or adoption acts on a live object (Change.id)
             live_id = change.id
             if action is StepAction.ADOPT:
                 record(live_id, change.before or {})
