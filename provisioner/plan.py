@@ -136,22 +136,19 @@ class Plan(Frozen):
     @model_validator(mode="after")
     def _steps_carry_out_the_changes(self) -> "Plan":
         # a hand-edited plan must not drop a change silently, nor wait for a step that never comes
-        changes = {c.address: c for c in self.changes}
-        nodes = {s.node for s in self.steps}
-        if len(nodes) != len(self.steps):
+        for change in self.changes:
+            if (change.action is Action.REPLACE) != (change.replaces is not None):
+                raise ValueError(f"{change.address}: only a replacement names an old object, and it must")
+        wanted = {c.address: (StepAction(c.action.value), c.address) for c in self.actionable}
+        wanted |= {c.replaces.address: (StepAction.DELETE_DEPOSED, c.address) for c in self.actionable if c.replaces}
+        steps = {s.node: (s.action, s.address) for s in self.steps}
+        if len(steps) != len(self.steps):
             raise ValueError("two steps have the same node")
-        wanted = {c.address for c in self.actionable} | {c.replaces.address for c in self.actionable
-                                                          if c.action is Action.REPLACE and c.replaces}
-        if nodes != wanted:
-            raise ValueError(f"the steps do not carry out the changes: {sorted(nodes ^ wanted)}")
+        if steps != wanted:
+            odd = sorted({node for node, _ in set(steps.items()) ^ set(wanted.items())})
+            raise ValueError(f"the steps do not carry out the changes: {', '.join(odd)}")
         for step in self.steps:
-            change = changes.get(step.address)
-            if change is None or step.node != (change.replaces.address if step.action is StepAction.DELETE_DEPOSED
-                                               and change.replaces else change.address):
-                raise ValueError(f"step {step.node} does not match a change")
-            if change.action is Action.REPLACE and change.replaces is None:
-                raise ValueError(f"the replacement of {change.address} does not name the old object")
-            if not set(step.wait_for) <= nodes:
+            if not set(step.wait_for) <= steps.keys():
                 raise ValueError(f"step {step.node} waits for steps the plan does not have")
         return self
 

@@ -62,8 +62,7 @@ def _change_lines(change: Change, color: bool, waits: list[str]) -> list[str]:
     lines = [_paint(f"  # {change.address} {VERBS[change.action]}", None, color, bold=True)]
     if change.reason:
         lines.append(f"  # ({change.reason})")
-    if change.action is Action.DELETE and waits:
-        lines.append(f"  # (after {', '.join(waits)})")
+    lines += _waits_line(change.action, waits)
     lines.append(f"{_paint(change.action.symbol.rjust(3), tint, color)} {change.address}{ident}")
     if change.action is Action.CREATE and change.after:
         lines.extend(rows_text(value_rows("+", "", change.after), color))
@@ -72,11 +71,20 @@ def _change_lines(change: Change, color: bool, waits: list[str]) -> list[str]:
     return lines
 
 
-def _group_lines(group: Group, color: bool, verbose: bool) -> list[str]:
+def _waits_line(action: Action, waits: list[str]) -> list[str]:
+    return [f"  # (after {', '.join(waits)})"] if action is Action.DELETE and waits else []
+
+
+def _group_lines(group: Group, color: bool, verbose: bool, waits: dict[str, list[str]]) -> list[str]:
     tint = COLORS[group.action]
     lines = [_paint(f"  # {group.headline()} {VERBS[group.action]}", None, color, bold=True)]
     reasons = sorted({m.reason for m in group.members if m.reason})
     lines += [f"  # ({reason})" for reason in reasons]
+    # what the members wait for; the files of their own set (each one's new upload) as one count
+    waited = dict.fromkeys(w for m in group.members for w in waits[m.address])
+    own = [w for w in waited if w.startswith(f"{group.file_set}[")]
+    lines += _waits_line(group.action, [f"{len(own)} files of {group.file_set}"] * bool(own)
+                         + [w for w in waited if w not in own])
     lines.append(f"{_paint(group.action.symbol.rjust(3), tint, color)} {group.file_set}: {len(group.members)} files"
                  + ("" if verbose else " (--verbose lists them)"))
     if verbose:
@@ -95,7 +103,7 @@ def plan_text(plan: Plan, color: bool = False, verbose: bool = False) -> str:
     out = [f"Stack {plan.stack}: provisioner will perform the following actions, in this order:", ""]
     waits = {step.node: step.wait_for for step in plan.steps}
     for item in grouped([change for _, change in plan.walk()]):
-        out.extend(_group_lines(item, color, verbose) if isinstance(item, Group)
+        out.extend(_group_lines(item, color, verbose, waits) if isinstance(item, Group)
                    else _change_lines(item, color, waits[item.address]))
         out.append("")
     drift = plan.drifted
@@ -126,7 +134,7 @@ def plan_markdown(plan: Plan) -> str:
     """For a pull-request comment: a table, the text plan and each file group's names, cut to fit one comment."""
     sections = [Section(f"### provisioner plan: `{plan.stack}`\n\n{summary_line(plan)}\n")]
     if plan.has_changes:
-        rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} files) | {item.action.value} | |"
+        rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} {'old ' * item.deposed}files) | {item.action.value} | |"
                 if isinstance(item, Group) else f"| `{_cell(item.address)}` | {item.action.value} | {_cell(item.reason or '')} |"
                 for item in grouped([change for _, change in plan.walk()])]
         sections.append(Section("\n| resource | action | reason |\n|---|---|---|\n", rows, priority=2))
