@@ -1,9 +1,12 @@
 """The applier: executes a Plan, and nothing else.
 
-Walks the plan's changes as a dependency graph with bounded parallelism and hands each change to
-its kind's handler. Every successful API call is durably in state (a journal entry, see
-provisioner.state.manager) before anything relies on it. It never
-decides what to do (the plan says) and never prints: it emits events that the renderer shows.
+Walks the plan's steps, each once the steps it waits for succeeded, with bounded parallelism, and
+hands each to its kind's handler. The plan is its whole input: the old object of a replacement and
+the order of deletes are in the steps. State is only written (RunState): every successful API call
+is durably in it (a journal entry, see provisioner.state.manager) before anything relies on it; the
+ids of resources created earlier in the same run, which later steps' placeholders stand for, are
+kept as they are recorded, not read back. It never decides what to do (the plan says) and never
+prints: it emits events that the renderer shows.
 """
 from __future__ import annotations
 
@@ -11,17 +14,23 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from provisioner.api.base import Api
 from provisioner.errors import StalePlanError
 from provisioner.graph import Graph, Outcome
-from provisioner.observe import deposed_address, is_deposed, replaced_address
-from provisioner.plan import PENDING_MARKER, PENDING_SINCE, Action, Change, Plan, referenced_address
+from provisioner.plan import PENDING_MARKER, PENDING_SINCE, Change, Plan, Step, StepAction, referenced_address
 from provisioner.resources import handler_for
 from provisioner.resources.base import ApplyContext, new_marker
-from provisioner.state.manager import StateManager
 from provisioner.state.model import ResourceState, State
+
+
+class RunState(Protocol):
+    """All the applier does with state (provisioner.state.manager.StateManager is one): it records."""
+
+    def record(self, address: str, resource: ResourceState | None) -> None: ...
+
+    def record_members(self, address: str, changed: dict[str, Any], removed: list[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -75,109 +84,70 @@ def _live_id(change: Change) -> str:
 
 
 class Applier:
-    def __init__(self, api: Api, states: StateManager, on_event: Callable[[Event], None] = lambda e: None,
+    def __init__(self, api: Api, states: RunState, on_event: Callable[[Event], None] = lambda e: None,
                  parallelism: int = 4):
         self.api = api
         self.states = states
         self.on_event = on_event
         self.parallelism = parallelism
         self._emit_lock = threading.Lock()
+        self._made: dict[str, str] = {}  # address -> id of what this run created, for later placeholders
 
     def apply(self, plan: Plan) -> ApplyResult:
-        graph, steps = self._graph(plan)
-        result = ApplyResult(actions={node: action for node, (action, _) in steps.items()})
+        steps = {step.node: (step, change) for step, change in plan.walk()}
+        result = ApplyResult(actions={node: step.action.value for node, (step, _) in steps.items()})
         if not steps:
             return result
+        graph: Graph[str] = Graph.from_dependencies({node: step.wait_for for node, (step, _) in steps.items()})
+        place = {node: i for i, node in enumerate(steps)}  # ready at once: in the plan's order
         # one pool for the calls inside a step (e.g. a store's members), shared by all steps, so they
         # keep the endpoint busy without multiplying the parallelism by the number of stores
         with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply-calls") as self._calls:
-            result.outcomes = graph.walk(lambda node: self._run(node, *steps[node]), self.parallelism)
+            result.outcomes = graph.walk(lambda node: self._run(*steps[node]), self.parallelism, place.__getitem__)
         for node, outcome in result.outcomes.items():
             if outcome.status.value == "skipped":
-                self._emit("skipped", node, steps[node][0], f"depends on {outcome.failed_ancestor}, which failed")
+                self._emit("skipped", node, result.actions[node], f"depends on {outcome.failed_ancestor}, which failed")
         return result
 
-    def _graph(self, plan: Plan) -> tuple[Graph[str], dict[str, tuple[str, Change]]]:
-        state = self.states.current()
-        steps: dict[str, tuple[str, Change]] = {}
-        for change in plan.actionable:
-            steps[change.address] = (change.action.value, change)
-            if change.action is Action.REPLACE:
-                steps[deposed_address(change.address, _live_id(change))] = ("delete-deposed", change)
-        graph: Graph[str] = Graph()
-        for node in steps:
-            graph.add_node(node)
-        # who uses what, indexed once: looking it up per node would cost the plan's size per node
-        users: dict[str, list[str]] = {}  # address -> steps (not deletes) whose change depends on it
-        recorded_users: dict[str, list[str]] = {}  # address -> steps whose recorded resource depends on it
-        for node, (action, change) in steps.items():
-            if action not in ("delete", "delete-deposed"):
-                for dependency in change.depends_on:
-                    users.setdefault(dependency, []).append(node)
-            recorded = state.resources.get(node)
-            for dependency in recorded.dependencies if recorded else ():
-                recorded_users.setdefault(dependency, []).append(node)
-
-        def after_takeover(address: str, old: str) -> None:
-            # the old object of a replacement goes once the new one is made and all that used it moved
-            if address in steps:
-                graph.add_edge(address, old)
-            for other in users.get(address, ()):
-                graph.add_edge(other, old)
-
-        for node, (action, change) in steps.items():
-            if action == "delete-deposed":
-                after_takeover(change.address, node)
-            elif action == "delete":
-                # whatever used to depend on it lets go first; then it goes before what it used
-                for other in recorded_users.get(node, ()):
-                    if other != node:
-                        graph.add_edge(other, node)
-                if is_deposed(node):  # left by an interrupted replacement: same order as uninterrupted
-                    after_takeover(replaced_address(node), node)
-            else:
-                for dependency in change.depends_on:
-                    if dependency in steps:
-                        graph.add_edge(dependency, node)
-        return graph, steps
-
-    def _run(self, node: str, action: str, change: Change) -> None:
-        self._emit("start", node, action)
+    def _run(self, step: Step, change: Change) -> None:
+        self._emit("start", step.node, step.action.value)
         try:
-            self._execute(node, action, change)
+            self._execute(step, change)
         except BaseException as exc:
-            self._emit("failed", node, action, str(exc))
+            self._emit("failed", step.node, step.action.value, str(exc))
             raise
-        self._emit("done", node, action)
+        self._emit("done", step.node, step.action.value)
 
-    def _execute(self, node: str, action: str, change: Change) -> None:
-        handler = handler_for(change.kind)
-        if action in ("delete", "delete-deposed"):
-            old = self.states.resource(node) if action == "delete-deposed" else None
-            target = old.id if old else change.id
-            if target:
-                # the old object's own kind deletes it: a replacement may change kind (another target)
-                (handler_for(old.kind) if old else handler).delete(self.api, target)
-            self.states.record(node, None)
+    def _execute(self, step: Step, change: Change) -> None:
+        action = step.action
+        if action in (StepAction.DELETE, StepAction.DELETE_DEPOSED):
+            # a deposed delete's change is the old object's (Plan.walk): its own kind deletes it, as
+            # a replacement may change kind (another target)
+            if change.id:
+                handler_for(change.kind).delete(self.api, change.id)
+            self.states.record(step.node, None)
             return
 
         def record(live_id: str, attributes: dict[str, Any]) -> None:
+            if action in (StepAction.CREATE, StepAction.REPLACE):
+                self._made[change.address] = live_id
             self.states.record(change.address, ResourceState(
                 address=change.address, kind=change.kind, id=live_id, attributes=attributes,
                 dependencies=change.depends_on))
 
-        context = ApplyContext(change.address, record, lambda text: self._emit("progress", node, action, text),
+        handler = handler_for(change.kind)
+        context = ApplyContext(change.address, record,
+                               lambda text: self._emit("progress", step.node, action.value, text),
                                lambda changed, removed: self.states.record_members(change.address, changed, removed),
                                self._each)
         after = self._resolve(change.after or {})
-        if action == "replace":
-            old = self.states.resource(change.address)
-            # the plan's id, not the state's: an untracked object an interrupted create made is replaced too
-            deposed = deposed_address(change.address, _live_id(change))
-            if old is None:
-                raise StalePlanError(f"{change.address} is to be replaced, but the state does not hold it")
-            self.states.record(deposed, old.model_copy(update={"address": deposed, "id": change.id}))
-        if action in ("create", "replace"):
+        if action is StepAction.REPLACE and change.replaces is not None:
+            # the old object waits in state (deposed) for its own step, as the plan describes it
+            old = change.replaces
+            self.states.record(old.address, ResourceState(address=old.address, kind=old.kind, id=old.id,
+                                                          attributes=change.before or {},
+                                                          dependencies=old.dependencies))
+        if action in (StepAction.CREATE, StepAction.REPLACE):
             # an intent first: if we crash before the id is recorded, the next plan adopts the object
             # (or deletes it, if the stack dropped it meanwhile); it holds what was asked, and the
             # marker the create puts on the object, to know it by
@@ -189,7 +159,7 @@ class Applier:
             live_id, attributes = handler.create(self.api, after, context)
         else:
             live_id = _live_id(change)
-            if action == "adopt":
+            if action is StepAction.ADOPT:
                 record(live_id, change.before or {})
             attributes = handler.update(self.api, live_id, change.before or {}, after, context)
         record(live_id, attributes)
@@ -209,10 +179,9 @@ class Applier:
             return [self._resolve(v) for v in value]
         address = referenced_address(value)
         if address is not None:
-            resource = self.states.resource(address)
-            if resource is None or resource.id is None:
-                raise StalePlanError(f"{address} should have been created earlier in this apply, but is not in state")
-            return resource.id
+            if address not in self._made:
+                raise StalePlanError(f"{address} should have been created earlier in this apply, but was not")
+            return self._made[address]
         return value
 
     def _emit(self, kind: str, address: str, action: str, message: str = "") -> None:

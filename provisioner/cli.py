@@ -407,9 +407,11 @@ def _is_saved_plan(path: Path) -> bool:
 
 
 def _read_plan(path: Path) -> Plan:
-    from provisioner.plan import Plan
+    from provisioner.plan import Plan, PlanFormatError
     try:
         return Plan.from_json(path.read_text())
+    except PlanFormatError as exc:
+        raise PlanFormatError(f"{path}: {exc.message}") from None
     except ValueError as exc:
         raise ProvisionerError(f"{path} is not a plan this provisioner can read: {exc}") from None
 

@@ -119,10 +119,10 @@ class Graph(Generic[K]):
                 flipped.add_edge(after, before)
         return flipped
 
-    def topological_order(self) -> list[K]:
-        """Every node after all it depends on; ties by key text, so the order is reproducible."""
+    def topological_order(self, rank: Callable[[K], Any] = _order) -> list[K]:
+        """Every node after all it depends on; ties by `rank` (default: key text), so the order is reproducible."""
         remaining = {key: len(preds) for key, preds in self._pred.items()}
-        ready = [(_order(k), i, k) for i, k in enumerate(self._succ) if remaining[k] == 0]
+        ready = [(rank(k), i, k) for i, k in enumerate(self._succ) if remaining[k] == 0]
         heapq.heapify(ready)
         order: list[K] = []
         # The insertion index breaks ties between keys with the same text without comparing keys.
@@ -133,7 +133,7 @@ class Graph(Generic[K]):
             for nxt in self._succ[key]:
                 remaining[nxt] -= 1
                 if remaining[nxt] == 0:
-                    heapq.heappush(ready, (_order(nxt), index[nxt], nxt))
+                    heapq.heappush(ready, (rank(nxt), index[nxt], nxt))
         if len(order) != len(self._succ):
             raise CycleError(self.cycles())
         return order
@@ -207,8 +207,9 @@ class Graph(Generic[K]):
                         components.append(component)
         return components
 
-    def walk(self, fn: Callable[[K], Any], parallelism: int = 1) -> dict[K, Outcome]:
-        """Run `fn(node)` for every node, at most `parallelism` at a time, in dependency order.
+    def walk(self, fn: Callable[[K], Any], parallelism: int = 1, rank: Callable[[K], Any] = _order) -> dict[K, Outcome]:
+        """Run `fn(node)` for every node, at most `parallelism` at a time, in dependency order
+        (among nodes ready at once, the lowest `rank` first).
 
         A node starts once all it depends on returned; if one raised, everything depending on it
         is skipped while independent branches carry on. Returns every node's Outcome, in
@@ -216,10 +217,10 @@ class Graph(Generic[K]):
         """
         if parallelism < 1:
             raise ValueError(f"parallelism must be at least 1, not {parallelism}")
-        order = self.topological_order()
-        rank = {key: i for i, key in enumerate(order)}
+        order = self.topological_order(rank)
+        place = {key: i for i, key in enumerate(order)}
         waiting_on = {key: len(self._pred[key]) for key in order}
-        ready = [(rank[k], k) for k in order if waiting_on[k] == 0]
+        ready = [(place[k], k) for k in order if waiting_on[k] == 0]
         heapq.heapify(ready)
         outcomes: dict[K, Outcome] = {}
         running: dict[Future[Any], K] = {}
@@ -232,7 +233,7 @@ class Graph(Generic[K]):
                     _, key = heapq.heappop(ready)
                     running[pool.submit(fn, key)] = key
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: rank[running[f]]):
+                for future in sorted(done, key=lambda f: place[running[f]]):
                     key = running.pop(future)
                     error = future.exception()
                     if error is None:
@@ -240,7 +241,7 @@ class Graph(Generic[K]):
                         for nxt in self._succ[key]:
                             waiting_on[nxt] -= 1
                             if waiting_on[nxt] == 0 and nxt not in outcomes:
-                                heapq.heappush(ready, (rank[nxt], nxt))
+                                heapq.heappush(ready, (place[nxt], nxt))
                     else:
                         outcomes[key] = Outcome(Status.FAILED, error=error)
                         for below in self.descendants(key):

@@ -1,6 +1,9 @@
-"""The plan: frozen, serialisable data that holds every decision of a run.
+"""The plan: frozen, serialisable data that holds every decision of a run, and every step apply takes.
 
-Owns Action, FieldChange, Change and Plan, and their JSON round-trip. It must not call the API
+Owns Action, FieldChange, Change (a decision per resource), Step (what apply does, in which order)
+and Plan, their JSON round-trip and the check that a saved plan is one this version can carry out.
+The steps are the whole input of apply: the old object of a replacement (its id and kind) and the
+order of deletes are in them, so what a plan prints is what apply runs. It must not call the API
 or read state: the planner builds a Plan, render prints it, the applier executes it.
 """
 from __future__ import annotations
@@ -10,11 +13,13 @@ import re
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from provisioner.errors import ProvisionerError
 from provisioner.workspaces import DEFAULT_WORKSPACE
 
-FORMAT_VERSION = 1
+# 2: every step apply takes is in the plan (`steps`, and a replacement's old object in `replaces`)
+FORMAT_VERSION = 2
 
 # A value known only after apply: the id of a resource that the same plan creates or replaces.
 _UNKNOWN = re.compile(r"^\$\{(?P<address>.+)\.id\}$")
@@ -63,17 +68,47 @@ class FieldChange(Frozen):
     forces_replacement: bool = False
 
 
+class Replaced(Frozen):
+    """The old object of a replacement: it waits in state under `address` (deposed) once the new one is
+    made, and is deleted by its own kind's handler (a replacement may change kind: another target)."""
+
+    address: str  # e.g. vector_stores.kb (deposed vs_123)
+    id: str
+    kind: str
+    dependencies: list[str] = []  # what it uses, recorded with it so a later plan orders its delete
+
+
 class Change(Frozen):
     address: str
     kind: str
     action: Action
     id: str | None = None  # the live id the change acts on (None for a create)
+    replaces: Replaced | None = None  # for a replacement: the old object
     before: dict[str, Any] | None = None  # what is live now (normalised)
     after: dict[str, Any] | None = None  # what will be; ids of new resources as ${address.id}
     diff: list[FieldChange] = []
     reason: str | None = None
     drift: bool = False  # live differs from what the last apply recorded
     depends_on: list[str] = []
+
+
+class StepAction(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"  # makes the new object; the old one is left deposed for its own step
+    ADOPT = "adopt"
+    DELETE = "delete"
+    DELETE_DEPOSED = "delete-deposed"  # the old object of a replacement, once nothing uses it
+
+
+class Step(Frozen):
+    """One thing apply does. It starts once every step in `wait_for` succeeded; steps are listed in an
+    order that keeps to that, the order a run with --parallelism 1 takes."""
+
+    node: str  # the step's own key: the change's address, or for delete-deposed the old object's
+    action: StepAction
+    address: str  # the change it carries out
+    wait_for: list[str] = []  # nodes of other steps
 
 
 class Plan(Frozen):
@@ -90,6 +125,7 @@ class Plan(Frozen):
     state_serial: int
     live_fingerprint: str  # hash of the live objects the plan read; a saved plan is stale when it moves
     changes: list[Change]
+    steps: list[Step] = []  # what apply does, in order: the planner derives them from changes and state
     destroy: bool = False
     # state edits from the stack's moved: and removed: blocks, made at apply with no API call
     moved: list[dict[str, str]] = []  # [{"from": address, "to": address}]
@@ -98,6 +134,33 @@ class Plan(Frozen):
     @property
     def actionable(self) -> list[Change]:
         return [c for c in self.changes if c.action is not Action.NOOP]
+
+    @model_validator(mode="after")
+    def _steps_carry_out_the_changes(self) -> "Plan":
+        # a hand-edited plan must not drop a change silently, nor wait for a step that never comes
+        for change in self.changes:
+            if (change.action is Action.REPLACE) != (change.replaces is not None):
+                raise ValueError(f"{change.address}: only a replacement names an old object, and it must")
+        wanted = {c.address: (StepAction(c.action.value), c.address) for c in self.actionable}
+        wanted |= {c.replaces.address: (StepAction.DELETE_DEPOSED, c.address) for c in self.actionable if c.replaces}
+        steps = {s.node: (s.action, s.address) for s in self.steps}
+        if len(steps) != len(self.steps):
+            raise ValueError("two steps have the same node")
+        if steps != wanted:
+            odd = sorted({node for node, _ in set(steps.items()) ^ set(wanted.items())})
+            raise ValueError(f"the steps do not carry out the changes: {', '.join(odd)}")
+        for step in self.steps:
+            if not set(step.wait_for) <= steps.keys():
+                raise ValueError(f"step {step.node} waits for steps the plan does not have")
+        return self
+
+    def walk(self) -> list[tuple[Step, Change]]:
+        """Each step with the change it carries out, in the plan's order: what apply runs and render shows.
+
+        A deposed delete's change is the delete of the replacement's old object (its own id and kind)."""
+        changes = {c.address: c for c in self.changes}
+        return [(step, _deleting_old(changes[step.address]) if step.action is StepAction.DELETE_DEPOSED
+                 else changes[step.address]) for step in self.steps]
 
     @property
     def has_changes(self) -> bool:
@@ -118,4 +181,28 @@ class Plan(Frozen):
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":
-        return cls.model_validate_json(text)
+        """A saved plan; one of another format is refused (PlanFormatError) before anything reads it."""
+        document = json.loads(text)
+        version = document.get("format_version") if isinstance(document, dict) else None
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            raise PlanFormatError(f"the plan was made by a newer provisioner (plan format {version}); this one"
+                                  f" reads up to format {FORMAT_VERSION}")
+        if isinstance(version, int) and version < FORMAT_VERSION:
+            raise PlanFormatError(f"the plan was made by an older provisioner (plan format {version}), which did"
+                                  " not save every step apply takes (a replacement's old object, the order of"
+                                  f" deletes); this one carries out format {FORMAT_VERSION}")
+        return cls.model_validate(document)
+
+
+def _deleting_old(change: Change) -> Change:
+    old = change.replaces
+    assert old is not None  # checked when the plan is made or read (Plan._steps_carry_out_the_changes)
+    return Change(address=old.address, kind=old.kind, action=Action.DELETE, id=old.id, before=change.before,
+                  reason="replaced: the old object goes once the new one is in use",
+                  depends_on=old.dependencies)
+
+
+class PlanFormatError(ProvisionerError):
+    def __init__(self, message: str):
+        super().__init__(message, hint="plan again with this provisioner (`provisioner plan --out`), review"
+                                       " that plan and apply it; nothing was changed")

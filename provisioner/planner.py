@@ -2,7 +2,8 @@
 
 Every decision of a run is taken here: create, update in place, replace, delete, adopt or leave
 alone, with the field-level diff and the reason, and whether live state drifted from what the last
-apply recorded. It must not call the API or write state.
+apply recorded; and what apply will do about each (provisioner.schedule), so apply reads nothing
+else. It must not call the API or write state.
 """
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from provisioner.diff import field_changes
 from provisioner.errors import ProvisionerError
 from provisioner.graph import Graph
 from provisioner.lifecycle import as_live, ignored_attributes
-from provisioner.observe import Observed, is_deposed
-from provisioner.plan import PENDING_MARKER, Action, Change, Plan, unknown_id
+from provisioner.observe import Observed, deposed_address, is_deposed
+from provisioner.plan import PENDING_MARKER, Action, Change, Plan, Replaced, unknown_id
 from provisioner.resources import external_kinds, handler_for
 from provisioner.resources.base import Declared
+from provisioner.schedule import schedule
 from provisioner.state.model import ResourceState, State
 from provisioner.state.surgery import tag_follows_state
 
@@ -55,6 +57,8 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed, ignored)
         if address in replace and change.action in (Action.UPDATE, Action.NOOP):
             change = change.model_copy(update={"action": Action.REPLACE, "reason": "replacement asked with --replace"})
+        if change.action is Action.REPLACE:
+            change = change.model_copy(update={"replaces": _replaced(change, state.resources.get(address))})
         if change.id is not None:  # an untracked object this change takes over (adopt or replace)
             claimed.add(change.id)
         decided[address] = change
@@ -71,6 +75,7 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         state_serial=state.serial,
         live_fingerprint=live_fingerprint(state, observed),
         changes=changes,
+        steps=schedule(changes, state),
         destroy=destroy,
         **where,
     )
@@ -180,6 +185,15 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
         action = Action.UPDATE if diff else Action.NOOP
     return Change(**common, action=action, id=recorded.id, before=before, diff=diff,
                   drift=bool(drifted), reason=reason)
+
+
+def _replaced(change: Change, recorded: ResourceState | None) -> Replaced:
+    """The old object of a replacement, as apply leaves it in state (deposed) until its delete step."""
+    assert change.id is not None  # a replacement always acts on an object: the recorded one or one found
+    # an untracked object (an interrupted create's) was found among the declared kind's objects
+    kind = recorded.kind if recorded is not None and recorded.id is not None else change.kind
+    return Replaced(address=deposed_address(change.address, change.id), id=change.id, kind=kind,
+                    dependencies=list(recorded.dependencies) if recorded else [])
 
 
 def _made_unrecorded(kind: str, recorded: ResourceState | None, observed: Observed, claimed: set[str]) -> str | None:

@@ -1,7 +1,8 @@
 """Plans, apply events, results, state and outputs as text, JSON or Markdown. No logic.
 
-It walks the same Plan the applier executes, so what is printed and what is done cannot disagree.
-It must not decide anything or call the API.
+It walks the same steps the applier executes (Plan.walk), in their order, with what each delete
+waits for, so what is printed and what is done cannot disagree. It must not decide anything or call
+the API.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, TextIO
 import click
 
 from provisioner.applier import ApplyResult, Event
+from provisioner.observe import is_deposed
 from provisioner.outputs import is_empty
 from provisioner.plan import Action, Change, Plan, referenced_address
 from provisioner.render_markdown import OPEN_CHARS, Section, fence_for, fit
@@ -55,12 +57,13 @@ def rows_text(rows: list[Row], color: bool, indent: str = "      ") -> list[str]
             f"{_paint(text, 'cyan', color) if sign == '@' else text}".rstrip() for sign, text in rows]
 
 
-def _change_lines(change: Change, color: bool) -> list[str]:
+def _change_lines(change: Change, color: bool, waits: list[str]) -> list[str]:
     tint = COLORS[change.action]
-    ident = f" ({change.id})" if change.id else ""
+    ident = f" ({change.id})" if change.id and not is_deposed(change.address) else ""
     lines = [_paint(f"  # {change.address} {VERBS[change.action]}", None, color, bold=True)]
     if change.reason:
         lines.append(f"  # ({change.reason})")
+    lines += _waits_line(change.action, waits)
     lines.append(f"{_paint(change.action.symbol.rjust(3), tint, color)} {change.address}{ident}")
     if change.action is Action.CREATE and change.after:
         lines.extend(rows_text(value_rows("+", "", change.after), color))
@@ -69,11 +72,20 @@ def _change_lines(change: Change, color: bool) -> list[str]:
     return lines
 
 
-def _group_lines(group: Group, color: bool, verbose: bool) -> list[str]:
+def _waits_line(action: Action, waits: list[str]) -> list[str]:
+    return [f"  # (after {', '.join(waits)})"] if action is Action.DELETE and waits else []
+
+
+def _group_lines(group: Group, color: bool, verbose: bool, waits: dict[str, list[str]]) -> list[str]:
     tint = COLORS[group.action]
     lines = [_paint(f"  # {group.headline()} {VERBS[group.action]}", None, color, bold=True)]
     reasons = sorted({m.reason for m in group.members if m.reason})
     lines += [f"  # ({reason})" for reason in reasons]
+    # what the members wait for; the files of their own set (each one's new upload) as one count
+    waited = dict.fromkeys(w for m in group.members for w in waits[m.address])
+    own = [w for w in waited if w.startswith(f"{group.file_set}[")]
+    lines += _waits_line(group.action, [f"{len(own)} files of {group.file_set}"] * bool(own)
+                         + [w for w in waited if w not in own])
     lines.append(f"{_paint(group.action.symbol.rjust(3), tint, color)} {group.file_set}: {len(group.members)} files"
                  + ("" if verbose else " (--verbose lists them)"))
     if verbose:
@@ -89,9 +101,11 @@ def plan_text(plan: Plan, color: bool = False, verbose: bool = False) -> str:
     if not plan.has_changes:
         return (f"No changes. Stack {plan.stack} matches the live resources "
                 f"({len(plan.changes)} resource{'s' if len(plan.changes) != 1 else ''} checked).\n")
-    out = [f"Stack {plan.stack}: provisioner will perform the following actions:", ""]
-    for item in grouped(plan.actionable):
-        out.extend(_group_lines(item, color, verbose) if isinstance(item, Group) else _change_lines(item, color))
+    out = [f"Stack {plan.stack}: provisioner will perform the following actions, in this order:", ""]
+    waits = {step.node: step.wait_for for step in plan.steps}
+    for item in grouped([change for _, change in plan.walk()]):
+        out.extend(_group_lines(item, color, verbose, waits) if isinstance(item, Group)
+                   else _change_lines(item, color, waits[item.address]))
         out.append("")
     drift = plan.drifted
     if drift:
@@ -122,15 +136,15 @@ def plan_markdown(plan: Plan) -> str:
     where = f" (workspace `{plan.workspace}`)" if plan.workspace != DEFAULT_WORKSPACE else ""
     sections = [Section(f"### provisioner plan: `{plan.stack}`{where}\n\n{summary_line(plan)}\n")]
     if plan.has_changes:
-        rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} files) | {item.action.value} | |"
+        rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} {'old ' * item.deposed}files) | {item.action.value} | |"
                 if isinstance(item, Group) else f"| `{_cell(item.address)}` | {item.action.value} | {_cell(item.reason or '')} |"
-                for item in grouped(plan.actionable)]
+                for item in grouped([change for _, change in plan.walk()])]
         sections.append(Section("\n| resource | action | reason |\n|---|---|---|\n", rows, priority=2))
     text = plan_text(plan)
     fence = fence_for(text)
     sections.append(Section(f"\n<details{' open' if len(text) < OPEN_CHARS else ''}><summary>Full plan</summary>"
                             f"\n\n{fence}diff\n", text.splitlines(), f"{fence}\n</details>\n", priority=3))
-    for group in (item for item in grouped(plan.actionable) if isinstance(item, Group)):
+    for group in (item for item in grouped([change for _, change in plan.walk()]) if isinstance(item, Group)):
         sections.append(Section(f"\n<details><summary>{group.headline()}: {group.action.value}</summary>\n\n",
                                 [f"- `{_cell(name)}`" for name in group.names], "\n</details>\n", priority=4))
     return fit(sections, WHOLE_PLAN_HINT)

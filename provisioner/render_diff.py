@@ -15,6 +15,7 @@ from typing import Any
 
 from provisioner.diff import field_path
 from provisioner.errors import display_path
+from provisioner.observe import is_deposed, replaced_address
 from provisioner.plan import Action, Change, FieldChange, referenced_address
 
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -170,39 +171,40 @@ class Group:
     file_set: str  # its address, e.g. file_sets.docs
     action: Action
     members: tuple[Change, ...]
+    deposed: bool = False  # the old objects of replaced files
 
     @property
     def names(self) -> list[str]:
-        return [json.loads(m.address[len(self.file_set) + 1:-1]) for m in self.members]
+        return [json.loads(replaced_address(m.address)[len(self.file_set) + 1:-1]) for m in self.members]
 
     @property
     def bytes(self) -> int:
         return sum(((m.after or m.before or {}).get("bytes") or 0) for m in self.members)
 
     def headline(self) -> str:
-        return f"{len(self.members)} files in {self.file_set} ({self.bytes:,} bytes)"
+        return f"{len(self.members)} {'old ' if self.deposed else ''}files in {self.file_set} ({self.bytes:,} bytes)"
 
 
 def grouped(changes: list[Change]) -> list[Change | Group]:
     """The changes in order, with each file set's members of one action gathered where the first stood."""
-    by_key: dict[tuple[str, Action], list[Change]] = {}
+    by_key: dict[tuple[str, Action, bool], list[Change]] = {}
     for change in changes:
         key = _set_key(change)
         if key:
             by_key.setdefault(key, []).append(change)
     out: list[Change | Group] = []
-    placed: set[tuple[str, Action]] = set()
+    placed: set[tuple[str, Action, bool]] = set()
     for change in changes:
         key = _set_key(change)
         if key is None or len(by_key[key]) < GROUP_MIN:
             out.append(change)
         elif key not in placed:
             placed.add(key)
-            out.append(Group(key[0], key[1], tuple(by_key[key])))
+            out.append(Group(key[0], key[1], tuple(by_key[key]), key[2]))
     return out
 
 
-def _set_key(change: Change) -> tuple[str, Action] | None:
+def _set_key(change: Change) -> tuple[str, Action, bool] | None:
     if change.kind != "file" or not change.address.startswith("file_sets.") or "[" not in change.address:
         return None
-    return change.address.split("[", 1)[0], change.action
+    return change.address.split("[", 1)[0], change.action, is_deposed(change.address)

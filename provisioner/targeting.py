@@ -1,8 +1,8 @@
 """`--target ADDRESS` and `--replace ADDRESS`: checking the addresses and narrowing a plan to targets.
 
 Owns which changes a targeted plan keeps (the targets and everything they depend on, through each
-change's depends_on; a delete only if targeted itself) and the warning that the plan is partial.
-It must not decide actions: the planner does (`make_plan(replace=...)`).
+change's depends_on; a delete only if targeted itself) with their steps, and the warning that the
+plan is partial. It must not decide actions: the planner does (`make_plan(replace=...)`).
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def check_addresses(option: str, addresses: Iterable[str], known: Iterable[str])
 def targeted(plan: Plan, targets: Iterable[str]) -> Plan:
     """The plan with only the changes of `targets` and of what they depend on, transitively."""
     by_address = {c.address: c for c in plan.changes}
+    by_node = {s.node: s.address for s in plan.steps}
     keep: set[str] = set()
     pending = list(targets)
     while pending:
@@ -39,4 +40,7 @@ def targeted(plan: Plan, targets: Iterable[str]) -> Plan:
             continue
         keep.add(address)
         pending.extend(by_address[address].depends_on)
-    return plan.model_copy(update={"changes": [c for c in plan.changes if c.address in keep]})
+    # the steps of what is kept, and their waits among them: each wait is between two kept steps alone
+    steps = [s.model_copy(update={"wait_for": [n for n in s.wait_for if by_node[n] in keep]})
+             for s in plan.steps if s.address in keep]
+    return plan.model_copy(update={"changes": [c for c in plan.changes if c.address in keep], "steps": steps})

@@ -91,3 +91,19 @@ def test_a_2000_file_plan_is_grouped_and_its_markdown_fits_one_github_comment(cl
 def test_a_small_file_set_is_listed_file_by_file(cli, clean, workspace: Path, api: openai.OpenAI):
     text = cli("plan", "stacks/support-bot").out
     assert 'file_sets.docs["docs/policies/returns.md"] will be created' in text
+
+
+def test_replaced_files_of_a_file_set_show_their_old_objects_going_last_as_one_group(cli, clean, workspace: Path):
+    stack = _stack(workspace / "review", "Be brief.\n", files=12)
+    assert cli("apply", str(stack), "--auto-approve").code == 0
+    for doc in (stack / "docs").iterdir():
+        doc.write_text(doc.read_text() + "edited\n")
+    text = cli("plan", str(stack)).out
+    old_bytes = sum(len(f"document {i}\n") for i in range(12))
+    # the old uploads go after the new ones and after the store moved to them, as apply runs it
+    assert text.index("12 files in file_sets.docs") < text.index("vector_stores.kb will be updated") < text.index(
+        f"  # 12 old files in file_sets.docs ({old_bytes} bytes) will be destroyed\n"
+        "  # (replaced: the old object goes once the new one is in use)\n"
+        "  # (after 12 files of file_sets.docs, vector_stores.kb)\n"
+        "  - file_sets.docs: 12 files (--verbose lists them)\n")
+    assert "| `file_sets.docs` (12 old files) | delete | |" in cli("plan", str(stack), "--markdown").out

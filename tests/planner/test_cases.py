@@ -2,7 +2,8 @@
 
 Each `cases/<name>.json` holds a stack (YAML text, with any files it needs), the state resources,
 the live objects by kind, and the expected action (and optionally reason fragment, drift flag,
-live id and diffed paths) per address. The planner is pure, so no server is involved here.
+live id, diffed paths and a replacement's old object) per address; optionally also every step apply
+will take, each with the steps it waits for. The planner is pure, so no server is involved here.
 """
 from __future__ import annotations
 
@@ -53,3 +54,8 @@ def test_planner_case(case_file: Path, tmp_path: Path):
         if "after" in expected:
             for key, value in expected["after"].items():
                 assert change.after[key] == value
+        if "replaces" in expected:
+            assert change.replaces is not None and change.replaces.model_dump(include={"id", "kind"}) == expected["replaces"]
+    if "steps" in case:
+        assert {step.node: step.wait_for for step in plan.steps} == case["steps"]
+        assert list(case["steps"]) == [step.node for step in plan.steps]  # the order apply takes them in
