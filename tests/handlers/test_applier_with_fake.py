@@ -10,8 +10,10 @@ from typing import Any
 
 from provisioner.applier import Applier, Event
 from provisioner.plan import Action, Change, Plan, unknown_id
+from provisioner.schedule import schedule
 from provisioner.state.manager import StateManager
 from provisioner.state.memory import InMemoryBackend
+from provisioner.state.model import State
 from tests.support.fake_api import FakeApi
 
 STACK = "s"
@@ -26,6 +28,12 @@ def _file(tmp_path: Path, name: str) -> Change:
     return Change(address=f"files.{name}", kind="file", action=Action.CREATE, after=after)
 
 
+def _planned(changes: list[Change]) -> Plan:
+    """A plan of `changes` from an empty state, with the steps the planner would schedule."""
+    return Plan(stack=STACK, created_at="2026-01-01T00:00:00Z", state_lineage="", state_serial=0,
+                live_fingerprint="", changes=changes, steps=schedule(changes, State.new(STACK)))
+
+
 def _plan(tmp_path: Path) -> Plan:
     """Three uploads, a store holding them, an assistant searching the store."""
     files = [_file(tmp_path, name) for name in DOCUMENTS]
@@ -38,8 +46,7 @@ def _plan(tmp_path: Path) -> Plan:
                        depends_on=["vector_stores.docs"], after={
                            "model": "gpt-4.1", "name": "helper", "tools": [{"type": "file_search"}],
                            "tool_resources": {"file_search": {"vector_store_ids": [unknown_id("vector_stores.docs")]}}})
-    return Plan(stack=STACK, created_at="2026-01-01T00:00:00Z", state_lineage="", state_serial=0,
-                live_fingerprint="", changes=[*files, store, assistant])
+    return _planned([*files, store, assistant])
 
 
 def _apply(api: FakeApi, plan: Plan, parallelism: int = 4) -> tuple[Any, StateManager, list[Event]]:
@@ -106,12 +113,11 @@ def test_an_update_and_a_delete_act_on_the_ids_the_plan_names(tmp_path: Path):
     api.calls.clear()
     attributes = {"name": "old name", "description": None, "metadata": {}, "expires_after": None,
                   "chunking_strategy": None, "files": {}}
-    plan = Plan(stack=STACK, created_at="2026-01-01T00:00:00Z", state_lineage="", state_serial=0,
-                live_fingerprint="", changes=[
-                    Change(address="vector_stores.docs", kind="vector_store", action=Action.UPDATE, id=store["id"],
-                           before=attributes, after={**attributes, "name": "new name"}),
-                    Change(address="assistants.retired", kind="assistant", action=Action.DELETE, id=gone["id"],
-                           before={"model": "gpt-4.1", "name": "retired"})])
+    plan = _planned([
+        Change(address="vector_stores.docs", kind="vector_store", action=Action.UPDATE, id=store["id"],
+               before=attributes, after={**attributes, "name": "new name"}),
+        Change(address="assistants.retired", kind="assistant", action=Action.DELETE, id=gone["id"],
+               before={"model": "gpt-4.1", "name": "retired"})])
     result, states, _ = _apply(api, plan)
 
     assert result.summary()["changed"] == 1 and result.summary()["destroyed"] == 1
