@@ -19,7 +19,7 @@ from provisioner.graph import Graph, Outcome
 from provisioner.observe import deposed_address, is_deposed, replaced_address
 from provisioner.plan import PENDING_MARKER, PENDING_SINCE, Action, Change, Plan, referenced_address
 from provisioner.resources import handler_for
-from provisioner.resources.base import ApplyContext, new_marker
+from provisioner.resources.base import DECLARED_MARKER, ApplyContext, new_marker
 from provisioner.state.manager import StateManager
 from provisioner.state.model import ResourceState, State
 
@@ -164,15 +164,18 @@ class Applier:
                                self._each)
         after = self._resolve(change.after or {})
         if action == "replace":
-            old = self.states.resource(change.address)
+            # a tagged object the state lost has no record: the plan's view of it stands in
+            old = self.states.resource(change.address) or ResourceState(
+                address=change.address, kind=change.kind, id=change.id, attributes=change.before or {})
             # the plan's id, not the state's: an untracked object an interrupted create made is replaced too
             deposed = deposed_address(change.address, change.id)
             self.states.record(deposed, old.model_copy(update={"address": deposed, "id": change.id}))
         if action in ("create", "replace"):
             # an intent first: if we crash before the id is recorded, the next plan adopts the object
             # (or deletes it, if the stack dropped it meanwhile); it holds what was asked, and the
-            # marker the create puts on the object, to know it by
-            context.marker = new_marker()
+            # marker the create puts on the object, to know it by (one that follows from what the
+            # object is, when its handler declared one, so a lost state can find it again too)
+            context.marker = after.get(DECLARED_MARKER) or new_marker()
             self.states.record(change.address, ResourceState(
                 address=change.address, kind=change.kind, id=None,
                 attributes={**after, PENDING_SINCE: int(time.time()), PENDING_MARKER: context.marker},

@@ -16,7 +16,7 @@ from provisioner.resources.assistant_parts import (assistant_address, assistant_
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
 from provisioner.resources.base import (ApplyContext, Declared, ObserveContext, Resolve, metadata_carries, ownership,
-                                        with_marker, without_marker)
+                                        tagged_address, with_marker, without_marker)
 
 TARGET = "assistants_api"
 MANAGED_FIELDS = ("model", "name", "description", "instructions", "tools", "tool_resources",
@@ -142,6 +142,9 @@ class AssistantHandler:
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return metadata_carries(live, marker)
 
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
+        return tagged_address(live, ctx)
+
     def unusable(self, live: Obj) -> str | None:
         return None
 
@@ -153,6 +156,8 @@ class AssistantHandler:
                ctx: ApplyContext) -> dict[str, Any]:
         body = {key: after.get(key, API_DEFAULTS.get(key)) for key in MANAGED_FIELDS
                 if before.get(key) != after.get(key)}
+        if not body:  # an adoption of an assistant already as declared: nothing to send
+            return dict(before)
         if "tool_resources" in body:
             # on modify the API replaces a tool's resources only when that tool is named, so a tool
             # dropped from tool_resources is sent empty, or it would keep its old files or stores

@@ -102,6 +102,9 @@ class DefinitionHandler:
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return False  # there is never an unrecorded server object to take back
 
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
+        return None  # nothing server-side carries tags: a lost state records the definition again
+
     def unusable(self, live: Obj) -> str | None:
         return None
 

@@ -4,7 +4,9 @@ A file is identified by its content hash: the API keeps no hash, so the live sid
 recorded at upload, and a changed hash replaces the file. Files carry no metadata in the API, so
 each upload carries its intent's marker in its filename (`x.md` is uploaded as `x.<marker>.md`,
 keeping the extension the file type is known by); that marker, and nothing that merely looks
-alike (name, size), is what recovery takes an untracked upload back by.
+alike (name, size), is what recovery takes an untracked upload back by. The marker follows from
+what the file is (stack, workspace, address, name, purpose, content: see file_marker), so a state
+that was lost can still find each declared file's upload by it.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from typing import Any
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import MARKER_HEX_DIGITS, ApplyContext, Declared, ObserveContext
+from provisioner.resources.base import (DECLARED_MARKER, MARKER_HEX_DIGITS, ApplyContext, Declared,
+                                        ObserveContext)
 
 _MARKER = re.compile(rf"\.([0-9a-f]{{{MARKER_HEX_DIGITS}}})$")
 
@@ -38,16 +41,24 @@ def split_marker(filename: str) -> tuple[str, str | None]:
     return (stem, found[1]) if found else (filename, None)
 
 
+def file_marker(stack_name: str, workspace: str, address: str, filename: str, purpose: str, sha256: str) -> str:
+    """The marker of this stack's upload of exactly this file. Everything that forces a replacement is
+    in it, so a replacement never carries the marker of the upload it replaces."""
+    identity = "\0".join((stack_name, workspace, address, filename, purpose, sha256))
+    return hashlib.sha256(identity.encode()).hexdigest()[:MARKER_HEX_DIGITS]
+
+
 class FileHandler:
     kind = "file"
     replace_fields = frozenset({"filename", "purpose", "bytes", "sha256"})
-    apply_only_fields = frozenset({"path"})
+    apply_only_fields = frozenset({"path", DECLARED_MARKER})
 
     def declare(self, stack: Stack) -> list[Declared]:
         return [
             Declared(address, self.kind, (), lambda _resolve, f=local: {
                 "filename": f.filename, "purpose": f.purpose, "bytes": f.size, "sha256": f.sha256,
                 "path": str(f.path),
+                DECLARED_MARKER: file_marker(stack.name, stack.workspace, f.address, f.filename, f.purpose, f.sha256),
             })
             for address, local in stack.local_files.items()
         ]
@@ -65,6 +76,12 @@ class FileHandler:
 
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return split_marker(live["filename"])[1] == marker
+
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
+        # no metadata to carry tags: only a marker that follows from a declared file proves an upload
+        # this stack's, and names its address (the marker covers stack, workspace and address)
+        marker = split_marker(live["filename"])[1]
+        return ctx.declared_markers.get(marker) if marker else None
 
     def unusable(self, live: Obj) -> str | None:
         return None
@@ -93,3 +110,17 @@ class FileHandler:
             api.delete_file(live_id)
         except NotFound:
             pass
+
+
+def look_alikes(uploads: dict[str, dict[str, Any]], live: dict[str, Obj]) -> list[tuple[str, str, str]]:
+    """(address, live id, live filename) of each live file with the declared name, purpose and size of
+    a planned upload (`uploads`: address -> declared attributes), among untracked ones: what an older
+    provisioner uploaded under a random marker, or another workspace, or a hand upload."""
+    wanted: dict[tuple[Any, ...], list[str]] = {}
+    for address, after in uploads.items():
+        wanted.setdefault((after["filename"], after["purpose"], after["bytes"]), []).append(address)
+    found = []
+    for live_id, file in sorted(live.items()):
+        key = (split_marker(file["filename"])[0], file.get("purpose"), file.get("bytes"))
+        found += [(address, live_id, file["filename"]) for address in wanted.get(key, ())]
+    return found

@@ -14,7 +14,8 @@ from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack
 from provisioner.errors import ProvisionerError
 from provisioner.resources.base import (OWNER_STACK, ApplyContext, Declared, ObserveContext, Resolve,
-                                        metadata_carries, ownership, with_marker, without_marker)
+                                        metadata_carries, ownership, tagged_address, with_marker,
+                                        without_marker)
 
 MUTABLE_FIELDS = ("name", "metadata", "expires_after")
 LIVE_MEMBER_STATUSES = ("in_progress", "completed")
@@ -95,6 +96,9 @@ class VectorStoreHandler:
 
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return metadata_carries(live, marker)
+
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
+        return tagged_address(live, ctx)
 
     def unusable(self, live: Obj) -> str | None:
         # an expired store takes no files and serves no search, and nothing brings it back
