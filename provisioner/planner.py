@@ -6,12 +6,12 @@ apply recorded. It must not call the API or write state.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import ChainMap
-import dataclasses
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from provisioner.config.spec import Lifecycle
 from provisioner.config.suggest import did_you_mean
@@ -111,7 +111,8 @@ def _with_ownership(wanted: dict[str, Declared], state: State,
             marker = item.build(unknown_id).get(DECLARED_MARKER)
             if marker:
                 markers[marker] = address
-    context = dataclasses.replace(observed.context, tracked_ids=dict(observed.context.tracked_ids), declared_markers=markers)
+    context = dataclasses.replace(observed.context, tracked_ids=dict(observed.context.tracked_ids),
+                                  declared_markers=markers)
     owned: dict[str, dict[str, list[str]]] = {}
     for kind, objects in observed.objects.items():
         handler = handler_for(kind)
@@ -168,7 +169,7 @@ def _compared(attributes: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | None, observed: Observed,
-            claimed: set[str], ignored: frozenset[str] | None = frozenset(), tagged: list[str] = ()) -> Change:
+            claimed: set[str], ignored: frozenset[str] | None = frozenset(), tagged: Sequence[str] = ()) -> Change:
     """`tagged`: the live objects that prove themselves this address's (tags, or a declared marker),
     oldest first, for an address the state does not hold."""
     handler = handler_for(item.kind)
@@ -183,6 +184,7 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
         # as `provisioner import` does; for a file its marker proves the content
         known = dataclasses.replace(context, recorded=ChainMap({item.address: wanted}, context.recorded))
         before = handler.live_attributes(live_objects[lost], item.address, known)
+        wanted, common["after"] = as_live(wanted, before, ignored), as_live(after, before, ignored)
         diff = field_changes(before, wanted, handler.replace_fields)
         proof, instead = (("uploaded by this stack (its name carries this file's marker)", "uploading it again")
                           if after.get(DECLARED_MARKER) else

@@ -80,6 +80,8 @@ class FileHandler:
     def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
         # no metadata to carry tags: only a marker that follows from a declared file proves an upload
         # this stack's, and names its address (the marker covers stack, workspace and address)
+        if not ctx.declared_markers:
+            return None
         marker = split_marker(live["filename"])[1]
         return ctx.declared_markers.get(marker) if marker else None
 

@@ -32,7 +32,8 @@ def _plan(case: dict, tmp_path: Path):
     observed = Observed({kind: {o["id"]: o for o in objects} for kind, objects in case["live"].items()},
                         observe_context(state))
     declared = [d for handler in HANDLERS.values() for d in handler.declare(stack)]
-    return make_plan(stack.name, declared, state, observed, delete_orphans=case.get("delete_orphans", False))
+    return make_plan(stack.name, declared, state, observed, lifecycles=stack.lifecycles,
+                     delete_orphans=case.get("delete_orphans", False))
 
 
 @pytest.mark.parametrize("case_file", CASES, ids=[c.stem for c in CASES])
