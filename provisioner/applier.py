@@ -21,7 +21,7 @@ from provisioner.errors import StalePlanError
 from provisioner.graph import Graph, Outcome
 from provisioner.plan import PENDING_MARKER, PENDING_SINCE, Change, Plan, Step, StepAction, referenced_address
 from provisioner.resources import handler_for
-from provisioner.resources.base import ApplyContext, new_marker
+from provisioner.resources.base import DECLARED_MARKER, ApplyContext, new_marker
 from provisioner.state.model import ResourceState, State
 
 
@@ -150,8 +150,9 @@ class Applier:
         if action in (StepAction.CREATE, StepAction.REPLACE):
             # an intent first: if we crash before the id is recorded, the next plan adopts the object
             # (or deletes it, if the stack dropped it meanwhile); it holds what was asked, and the
-            # marker the create puts on the object, to know it by
-            context.marker = new_marker()
+            # marker the create puts on the object, to know it by (one that follows from what the
+            # object is, when its handler declared one, so a lost state can find it again too)
+            context.marker = after.get(DECLARED_MARKER) or new_marker()
             self.states.record(change.address, ResourceState(
                 address=change.address, kind=change.kind, id=None,
                 attributes={**after, PENDING_SINCE: int(time.time()), PENDING_MARKER: context.marker},

@@ -223,18 +223,23 @@ def unlocked_lock_option(fn):
                        " lock, so it never waits for a run and never makes one wait.")
 
 
-def _remember_addresses(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+def _remember_value(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
     ctx.meta[param.name] = value
 
 
 def targeting_options(fn):
-    """`--target` and `--replace`, read by _plan through the click context (see provisioner.targeting)."""
+    """`--target`, `--replace` and `--delete-orphans`, read by _plan through the click context (see
+    provisioner.targeting)."""
+    fn = click.option("--delete-orphans", "delete_orphans", is_flag=True, expose_value=False,
+                      callback=_remember_value,
+                      help="Also delete the live objects tagged by this stack and workspace at addresses it no"
+                      " longer declares nor tracks (orphans; without it they are listed and left alone).")(fn)
     fn = click.option("--replace", "replace", multiple=True, metavar="ADDRESS", expose_value=False,
-                      callback=_remember_addresses,
+                      callback=_remember_value,
                       help="Replace this resource even if nothing changed (create the new one, then delete"
                       " the old; refused with prevent_destroy). Repeatable.")(fn)
     return click.option("--target", "targets", multiple=True, metavar="ADDRESS", expose_value=False,
-                        callback=_remember_addresses,
+                        callback=_remember_value,
                         help="Plan only this resource and what it depends on (a partial plan; repeatable).")(fn)
 
 
@@ -297,6 +302,7 @@ def _declared(stack: Stack) -> list:
 
 
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_path: Path | None) -> Plan:
+    from provisioner.resources import tagged_kinds
     from provisioner.observe import observe
     from provisioner.planner import make_plan
     state = states.load()
@@ -310,11 +316,14 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     targets, replace = meta.get("targets", ()), meta.get("replace", ())
     check_addresses("--target", targets, [*(d.address for d in declared), *state.resources])
     check_addresses("--replace", replace, [a for a, r in state.resources.items() if r.id])
+    delete_orphans = bool(meta.get("delete_orphans"))
+    # orphans are looked for among the kinds read; asked to delete them, every kind with tags is read
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external],
-                       workspace=stack.workspace)
+                       also=tagged_kinds() if delete_orphans else (), workspace=stack.workspace)
     the_plan = make_plan(stack.name, declared, state, observed, destroy=destroy, provider=_provider(stack),
                          state_path=str(states.backend.describe()), state_location=_location(stack, state_path),
-                         lifecycles=stack.lifecycles, moved=moved, forgotten=forgotten, replace=frozenset(replace))
+                         lifecycles=stack.lifecycles, moved=moved, forgotten=forgotten, replace=frozenset(replace),
+                         delete_orphans=delete_orphans)
     the_plan = the_plan.model_copy(update={"workspace": stack.workspace})  # so a saved plan goes back to it
     if targets:
         click.echo(TARGETING_WARNING, err=True)

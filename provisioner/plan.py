@@ -111,6 +111,25 @@ class Step(Frozen):
     wait_for: list[str] = []  # nodes of other steps
 
 
+class Orphan(Frozen):
+    """A live object whose tags say this stack and workspace made it as `address`, which the stack
+    no longer declares and the state does not hold: left alone unless `--delete-orphans`."""
+
+    address: str
+    kind: str
+    id: str
+    name: str | None = None
+
+
+class LookAlike(Frozen):
+    """An untracked upload with the name and size of a file this plan uploads, but without the marker
+    that would prove it this stack's (an older provisioner's random one, or none): left alone."""
+
+    address: str  # the declared file it resembles
+    id: str
+    filename: str  # as it is live, marker included
+
+
 class Plan(Frozen):
     format_version: int = FORMAT_VERSION
     stack: str
@@ -130,6 +149,8 @@ class Plan(Frozen):
     # state edits from the stack's moved: and removed: blocks, made at apply with no API call
     moved: list[dict[str, str]] = []  # [{"from": address, "to": address}]
     forgotten: list[str] = []
+    orphans: list[Orphan] = []  # left alone (with --delete-orphans they are delete changes instead)
+    look_alikes: list[LookAlike] = []
 
     @property
     def actionable(self) -> list[Change]:

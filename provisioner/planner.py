@@ -7,10 +7,12 @@ else. It must not call the API or write state.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections import ChainMap
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, MutableMapping, Sequence, cast
 
 from provisioner.config.spec import Lifecycle
 from provisioner.config.suggest import did_you_mean
@@ -19,9 +21,10 @@ from provisioner.errors import ProvisionerError
 from provisioner.graph import Graph
 from provisioner.lifecycle import as_live, ignored_attributes
 from provisioner.observe import Observed, deposed_address, is_deposed
-from provisioner.plan import PENDING_MARKER, Action, Change, Plan, Replaced, unknown_id
+from provisioner.plan import PENDING_MARKER, Action, Change, LookAlike, Orphan, Plan, Replaced, unknown_id
 from provisioner.resources import external_kinds, handler_for
-from provisioner.resources.base import Declared
+from provisioner.resources.base import DECLARED_MARKER, Declared
+from provisioner.resources.file import look_alikes
 from provisioner.schedule import schedule
 from provisioner.state.model import ResourceState, State
 from provisioner.state.surgery import tag_follows_state
@@ -34,15 +37,19 @@ UNPROVEN = f"new in the stack. {LEFT_ALONE}"
 
 def make_plan(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
               destroy: bool = False, lifecycles: Mapping[str, Lifecycle] | None = None,
-              replace: frozenset[str] = frozenset(), **where: Any) -> Plan:
+              replace: frozenset[str] = frozenset(), delete_orphans: bool = False, **where: Any) -> Plan:
     """`where` (provider, state_path) is carried into the plan so a saved plan can be applied alone.
 
     `replace` (`--replace ADDRESS`) forces those resources to be replaced, so what depends on them
-    is planned against the new object's id."""
+    is planned against the new object's id. `delete_orphans` plans the deletion of the live objects
+    tagged by this stack and workspace that it neither declares nor tracks; else they are listed."""
     wanted = {} if destroy else {d.address: d for d in declared}
     decided: dict[str, Change] = {}
     # every id the state holds, deposed ones too: an old object waiting for deletion is never adopted
     claimed = {r.id for r in state.resources.values() if r.id}
+    fingerprint = live_fingerprint(state, observed)
+    observed, owned = _with_ownership(wanted, state, observed)
+    adopted: set[str] = set()
 
     def resolve(address: str) -> str:
         change = decided[address]
@@ -54,13 +61,19 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     for address in order:
         item = wanted[address]
         ignored = ignored_attributes((lifecycles or {}).get(address), address.split(".")[0])
-        change = _decide(item, item.build(resolve), state.resources.get(address), observed, claimed, ignored)
+        recorded = state.resources.get(address)
+        tagged = owned.get(item.kind, {}).get(address, []) if recorded is None else []
+        change = _decide(item, item.build(resolve), recorded, observed, claimed, ignored, tagged)
         if address in replace and change.action in (Action.UPDATE, Action.NOOP):
             change = change.model_copy(update={"action": Action.REPLACE, "reason": "replacement asked with --replace"})
         if change.action is Action.REPLACE:
             change = change.model_copy(update={"replaces": _replaced(change, state.resources.get(address))})
         if change.id is not None:  # an untracked object this change takes over (adopt or replace)
             claimed.add(change.id)
+            # a store adopted after its files lists them by their addresses, as tracked members are
+            observed.context.tracked_ids.setdefault(change.id, address)
+            if change.id in tagged:
+                adopted.add(address)  # any other object its tags name is an orphan
         decided[address] = change
 
     # decisions are pure, so checking after them still fails before any change is made
@@ -68,17 +81,51 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     changes = [decided[a] for a in order]
     changes += [_delete(rs, observed, claimed) for address, rs in sorted(state.resources.items())
                 if address not in wanted]
+    # what a tag proves but nothing took: an address the stack dropped, or a second object of one adopted
+    orphans = _orphans(owned, claimed, (set(wanted) | set(state.resources)) - adopted, observed)
+    if delete_orphans:
+        changes += [_delete_orphan(orphan, observed, adopted) for orphan in orphans]
+        orphans = []
+    uploads = {c.address: c.after or {} for c in changes if c.kind == "file" and c.action is Action.CREATE
+               and c.address not in state.resources}
+    look = [LookAlike(address=a, id=i, filename=f) for a, i, f in
+            look_alikes(uploads, {i: o for i, o in observed.objects.get("file", {}).items() if i not in claimed})]
     return Plan(
         stack=stack_name,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         state_lineage=state.lineage,
         state_serial=state.serial,
-        live_fingerprint=live_fingerprint(state, observed),
+        live_fingerprint=fingerprint,
         changes=changes,
         steps=schedule(changes, state),
         destroy=destroy,
+        orphans=orphans,
+        look_alikes=look,
         **where,
     )
+
+
+def _with_ownership(wanted: dict[str, Declared], state: State,
+                    observed: Observed) -> tuple[Observed, dict[str, dict[str, list[str]]]]:
+    """The live objects whose tags (or declared marker) prove them this stack's and workspace's, by
+    kind and the address they prove, oldest first; and `observed` with a context of its own, which
+    knows the declared markers and takes the ids this plan adopts."""
+    markers = {}
+    for address, item in wanted.items():
+        if address not in state.resources:  # only what the state lost is looked for by its marker
+            marker = item.build(unknown_id).get(DECLARED_MARKER)
+            if marker:
+                markers[marker] = address
+    context = dataclasses.replace(observed.context, tracked_ids=dict(observed.context.tracked_ids),
+                                  declared_markers=markers)
+    owned: dict[str, dict[str, list[str]]] = {}
+    for kind, objects in observed.objects.items():
+        handler = handler_for(kind)
+        found = sorted((live.get("created_at") or 0, live_id, proven) for live_id, live in objects.items()
+                       if (proven := handler.owned_address(live, context)) is not None)
+        for _, live_id, proven in found:
+            owned.setdefault(kind, {}).setdefault(proven, []).append(live_id)
+    return dataclasses.replace(observed, context=context), owned
 
 
 def live_fingerprint(state: State, observed: Observed) -> str:
@@ -127,12 +174,35 @@ def _compared(attributes: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | None, observed: Observed,
-            claimed: set[str], ignored: frozenset[str] | None = frozenset()) -> Change:
+            claimed: set[str], ignored: frozenset[str] | None = frozenset(), tagged: Sequence[str] = ()) -> Change:
+    """`tagged`: the live objects that prove themselves this address's (tags, or a declared marker),
+    oldest first, for an address the state does not hold."""
     handler = handler_for(item.kind)
     live_objects = observed.objects.get(item.kind, {})
     context = observed.context
     common: dict[str, Any] = {"address": item.address, "kind": item.kind, "after": after, "depends_on": list(item.dependencies)}
     wanted = _compared(after, item.kind)
+
+    lost = next((live_id for live_id in tagged if live_id not in claimed), None)
+    if lost is not None:
+        # what the API does not return (a file's content hash, a store's description) is taken as declared,
+        # as `provisioner import` does; for a file its marker proves the content
+        # (a ChainMap writes only to its first map, so the recorded one is never changed)
+        recorded_so_far = cast(MutableMapping[str, dict[str, Any]], context.recorded)
+        known = dataclasses.replace(context, recorded=ChainMap({item.address: wanted}, recorded_so_far))
+        before = handler.live_attributes(live_objects[lost], item.address, known)
+        wanted, common["after"] = as_live(wanted, before, ignored), as_live(after, before, ignored)
+        diff = field_changes(before, wanted, handler.replace_fields)
+        proof, instead = (("uploaded by this stack (its name carries this file's marker)", "uploading it again")
+                          if after.get(DECLARED_MARKER) else
+                          (f"tagged by this stack as {item.address}", "creating another"))
+        forcing = sorted({d.path for d in diff if d.forces_replacement})
+        if forcing:
+            return Change(**common, action=Action.REPLACE, id=lost, before=before, diff=diff,
+                          reason=f"{proof} but missing from state, and {', '.join(forcing)} cannot change"
+                          " in place; replacing it")
+        return Change(**common, action=Action.ADOPT, id=lost, before=before, diff=diff,
+                      reason=f"{proof} but missing from state; adopting it instead of {instead}")
 
     if recorded is None or recorded.id is None:
         found = "found the live object an interrupted apply made (it carries the marker its intent recorded)"
@@ -238,3 +308,27 @@ def _delete(resource: ResourceState, observed: Observed, claimed: set[str]) -> C
     return Change(address=resource.address, kind=resource.kind, action=Action.DELETE, id=resource.id,
                   before=before, after=None, reason=reason, depends_on=list(resource.dependencies),
                   drift=live is None)
+
+
+def _orphans(owned: dict[str, dict[str, list[str]]], claimed: set[str], known: set[str],
+             observed: Observed) -> list[Orphan]:
+    """Objects proven this stack's and workspace's that nothing took, at an address not `known`."""
+    return [Orphan(address=address, kind=kind, id=live_id, name=observed.objects[kind][live_id].get("name"))
+            for kind, by_address in owned.items() for address, ids in sorted(by_address.items())
+            if address not in known for live_id in ids if live_id not in claimed]
+
+
+def orphan_address(orphan: Orphan) -> str:
+    """Its own address in a plan: the address its tags name may be another change's (a duplicate)."""
+    return f"{orphan.address} (orphan {orphan.id})"
+
+
+def _delete_orphan(orphan: Orphan, observed: Observed, adopted: set[str]) -> Change:
+    live = observed.objects[orphan.kind][orphan.id]
+    before = handler_for(orphan.kind).live_attributes(live, orphan.address, observed.context)
+    if orphan.address in adopted:
+        why = f"another object tagged by this stack as {orphan.address}, which took the oldest"
+    else:
+        why = f"tagged by this stack as {orphan.address}, which it neither declares nor tracks"
+    return Change(address=orphan_address(orphan), kind=orphan.kind, action=Action.DELETE, id=orphan.id,
+                  before=before, reason=f"orphan: {why}; deleting it (--delete-orphans)")

@@ -98,9 +98,10 @@ def _group_lines(group: Group, color: bool, verbose: bool, waits: dict[str, list
 
 def plan_text(plan: Plan, color: bool = False, verbose: bool = False) -> str:
     """The plan for a terminal. Many files of one file set acting alike are one group; `verbose` lists them."""
+    notes = warnings_text(plan, color)
     if not plan.has_changes:
         return (f"No changes. Stack {plan.stack} matches the live resources "
-                f"({len(plan.changes)} resource{'s' if len(plan.changes) != 1 else ''} checked).\n")
+                f"({len(plan.changes)} resource{'s' if len(plan.changes) != 1 else ''} checked).\n") + notes
     out = [f"Stack {plan.stack}: provisioner will perform the following actions, in this order:", ""]
     waits = {step.node: step.wait_for for step in plan.steps}
     for item in grouped([change for _, change in plan.walk()]):
@@ -112,7 +113,29 @@ def plan_text(plan: Plan, color: bool = False, verbose: bool = False) -> str:
         out.append(_paint(f"Drift: {len(drift)} resource{'s' if len(drift) != 1 else ''} changed outside "
                           f"provisioner: {', '.join(c.address for c in drift)}", "yellow", color))
     out.append(summary_line(plan))
-    return "\n".join(out).rstrip() + "\n"
+    return "\n".join(out).rstrip() + "\n" + notes
+
+
+def warnings_text(plan: Plan, color: bool = False) -> str:
+    """What the plan leaves alone but a user must know of: orphans, and uploads it cannot prove its own."""
+    out = []
+    if plan.orphans:
+        out += ["", _paint(f"Warning: {len(plan.orphans)} orphan{'s' if len(plan.orphans) != 1 else ''}: live objects"
+                           " tagged by this stack and workspace at addresses it no longer declares nor tracks."
+                           " They are left alone; `--delete-orphans` on plan or apply deletes them:", "yellow", color)]
+        out += [f"  {o.address}: {o.id}" + (f" ({json.dumps(o.name, ensure_ascii=False)})" if o.name else "")
+                for o in plan.orphans]
+    if plan.look_alikes:
+        count = len({item.id for item in plan.look_alikes})
+        out += ["", _paint(f"Warning: {count} file{'s' if count != 1 else ''} at the endpoint "
+                           f"{'have' if count != 1 else 'has'} the name, purpose and size of a file this plan uploads,"
+                           " but cannot be proven to be this stack's (uploaded by an older provisioner before its"
+                           " state was lost, by another workspace, or by hand). They are left alone and the plan"
+                           " uploads its own. To keep one instead, `provisioner import PATH ADDRESS ID` before"
+                           " applying; else delete the strays by hand:", "yellow", color)]
+        out += [f"  {item.address}: {item.id} ({json.dumps(item.filename, ensure_ascii=False)})"
+                for item in plan.look_alikes]
+    return "\n".join(out) + "\n" if out else ""
 
 
 def summary_line(plan: Plan) -> str:

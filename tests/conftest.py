@@ -94,7 +94,9 @@ class Result:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator) -> Path:
-    """A copy of the example stacks in a fresh directory whose state/ starts empty."""
+    """A copy of the example stacks in a fresh directory whose state/ starts empty, against an emulator
+    emptied too: an earlier test's objects carry the same stacks' tags, which a fresh state adopts."""
+    emulator.reset()
     shutil.copytree(EXAMPLES, tmp_path / "stacks")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PROVISIONER_EMULATOR_URL", emulator.base_url)

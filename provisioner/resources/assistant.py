@@ -153,6 +153,8 @@ class AssistantHandler(KindHandler):
                ctx: ApplyContext) -> dict[str, Any]:
         body: dict[str, Any] = {key: after.get(key, API_DEFAULTS.get(key)) for key in MANAGED_FIELDS
                 if before.get(key) != after.get(key)}
+        if not body:  # an adoption of an assistant already as declared: nothing to send
+            return dict(before)
         if "tool_resources" in body:
             # on modify the API replaces a tool's resources only when that tool is named, so a tool
             # dropped from tool_resources is sent empty, or it would keep its old files or stores

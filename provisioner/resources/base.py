@@ -12,7 +12,7 @@ state itself (it reports through the context).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable, Mapping, Protocol
 
 from pydantic import BaseModel
@@ -30,6 +30,9 @@ OWNER_WORKSPACE = "provisioner:workspace"
 # the marker its intent recorded, never one that merely looks alike (another environment's)
 OWNER_INTENT = "provisioner:intent"
 MARKER_HEX_DIGITS = 12
+# an apply-only attribute of a declared resource whose marker follows from what it is (a file): its
+# create carries that marker instead of a random one, so the object can be found again without state
+DECLARED_MARKER = "marker"
 
 # address -> the id it has now, or an ${address.id} placeholder for one the plan will create
 Resolve = Callable[[str], str]
@@ -67,10 +70,13 @@ class ObserveContext:
 
     stack_name: str
     tracked_ids: dict[str, str]  # live id -> address, from state
-    recorded: dict[str, dict[str, Any]]  # address -> attributes recorded at the last apply
+    recorded: Mapping[str, dict[str, Any]]  # address -> attributes recorded at the last apply
     # kinds the run declares or acts on; a kind read only because state tracks it may be gone for good
     wanted_kinds: frozenset[str] = frozenset()
     workspace: str = DEFAULT_WORKSPACE
+    # marker -> address, for declared resources the state does not hold whose marker follows from what
+    # they are (files): filled by the planner, so such an upload's owned_address is the one it proves
+    declared_markers: Mapping[str, str] = field(default_factory=dict)
 
 
 class Handler(Protocol):
@@ -113,6 +119,9 @@ class Handler(Protocol):
     def live_attributes(self, live: Obj, address: str, ctx: ObserveContext) -> dict[str, Any]: ...
     # whether the live object was made by the create whose intent recorded `marker`
     def carries_marker(self, live: Obj, marker: str) -> bool: ...
+    # the address this stack and workspace gave the live object, read from its ownership tags; None
+    # when they name another stack or workspace, or the kind has no metadata to carry them (files)
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None: ...
     # why a live object can never serve again (e.g. an expired vector store), else None: it is replaced
     def unusable(self, live: Obj) -> str | None: ...
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]: ...
@@ -156,6 +165,9 @@ class KindHandler:
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return metadata_carries(live, marker)
 
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
+        return tagged_address(live, ctx) if self.tagged else None
+
     def unusable(self, live: Obj) -> str | None:
         return None
 
@@ -188,6 +200,11 @@ def owned_address(metadata: dict[str, str] | None, stack_name: str, workspace: s
     if tags.get(OWNER_STACK) != stack_name or tags.get(OWNER_WORKSPACE, DEFAULT_WORKSPACE) != workspace:
         return None
     return tags.get(OWNER_ADDRESS)
+
+
+def tagged_address(live: Obj, ctx: ObserveContext) -> str | None:
+    """owned_address for a kind whose objects carry metadata."""
+    return owned_address(live.get("metadata"), ctx.stack_name, ctx.workspace)
 
 
 def with_marker(metadata: dict[str, str], marker: str) -> dict[str, str]:

@@ -105,6 +105,9 @@ class DefinitionHandler(KindHandler):
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return False  # there is never an unrecorded server object to take back
 
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
+        return None  # nothing server-side carries tags: a lost state records the definition again
+
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         return definition_id(ctx.address), dict(after)
 

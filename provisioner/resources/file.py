@@ -4,7 +4,9 @@ A file is identified by its content hash: the API keeps no hash, so the live sid
 recorded at upload, and a changed hash replaces the file. Files carry no metadata in the API, so
 each upload carries its intent's marker in its filename (`x.md` is uploaded as `x.<marker>.md`,
 keeping the extension the file type is known by); that marker, and nothing that merely looks
-alike (name, size), is what recovery takes an untracked upload back by.
+alike (name, size), is what recovery takes an untracked upload back by. The marker follows from
+what the file is (stack, workspace, address, name, purpose, content: see file_marker), so a state
+that was lost can still find each declared file's upload by it.
 """
 from __future__ import annotations
 
@@ -18,8 +20,8 @@ from provisioner.api.base import Api, NotFound, Obj
 from provisioner.addresses import FILE_ID_PREFIX
 from provisioner.config.spec import FileSetSpec, FileSpec, LocalFile, Stack
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import (MARKER_HEX_DIGITS, ApplyContext, Declared, KindHandler, ObserveContext,
-                                        Resolve)
+from provisioner.resources.base import (DECLARED_MARKER, MARKER_HEX_DIGITS, ApplyContext, Declared, KindHandler,
+                                        ObserveContext, Resolve)
 
 _MARKER = re.compile(rf"\.([0-9a-f]{{{MARKER_HEX_DIGITS}}})$")
 
@@ -41,9 +43,18 @@ def split_marker(filename: str) -> tuple[str, str | None]:
     return (stem, found[1]) if found else (filename, None)
 
 
-def _attributes(local: LocalFile, _resolve: Resolve) -> dict[str, Any]:
+def file_marker(stack_name: str, workspace: str, address: str, filename: str, purpose: str, sha256: str) -> str:
+    """The marker of this stack's upload of exactly this file. Everything that forces a replacement is
+    in it, so a replacement never carries the marker of the upload it replaces."""
+    identity = "\0".join((stack_name, workspace, address, filename, purpose, sha256))
+    return hashlib.sha256(identity.encode()).hexdigest()[:MARKER_HEX_DIGITS]
+
+
+def _attributes(stack: Stack, local: LocalFile, _resolve: Resolve) -> dict[str, Any]:
     return {"filename": local.filename, "purpose": local.purpose, "bytes": local.size, "sha256": local.sha256,
-            "path": str(local.path)}
+            "path": str(local.path),
+            DECLARED_MARKER: file_marker(stack.name, stack.workspace, local.address, local.filename, local.purpose,
+                                         local.sha256)}
 
 
 class FileHandler(KindHandler):
@@ -52,11 +63,11 @@ class FileHandler(KindHandler):
     sections = {"files": FileSpec, "file_sets": FileSetSpec}
     external_prefix = FILE_ID_PREFIX
     replace_fields = frozenset({"filename", "purpose", "bytes", "sha256"})
-    apply_only_fields = frozenset({"path"})
+    apply_only_fields = frozenset({"path", DECLARED_MARKER})
 
     def declare(self, stack: Stack) -> list[Declared]:
         return [
-            Declared(address, self.kind, (), functools.partial(_attributes, local))
+            Declared(address, self.kind, (), functools.partial(_attributes, stack, local))
             for address, local in stack.local_files.items()
         ]
 
@@ -73,6 +84,14 @@ class FileHandler(KindHandler):
 
     def carries_marker(self, live: Obj, marker: str) -> bool:
         return split_marker(live["filename"])[1] == marker
+
+    def owned_address(self, live: Obj, ctx: ObserveContext) -> str | None:
+        # no metadata to carry tags: only a marker that follows from a declared file proves an upload
+        # this stack's, and names its address (the marker covers stack, workspace and address)
+        if not ctx.declared_markers:
+            return None
+        marker = split_marker(live["filename"])[1]
+        return ctx.declared_markers.get(marker) if marker else None
 
     def create(self, api: Api, after: dict[str, Any], ctx: ApplyContext) -> tuple[str, dict[str, Any]]:
         path = Path(after["path"])
@@ -98,3 +117,17 @@ class FileHandler(KindHandler):
             api.delete_file(live_id)
         except NotFound:
             pass
+
+
+def look_alikes(uploads: dict[str, dict[str, Any]], live: dict[str, Obj]) -> list[tuple[str, str, str]]:
+    """(address, live id, live filename) of each live file with the declared name, purpose and size of
+    a planned upload (`uploads`: address -> declared attributes), among untracked ones: what an older
+    provisioner uploaded under a random marker, or another workspace, or a hand upload."""
+    wanted: dict[tuple[Any, ...], list[str]] = {}
+    for address, after in uploads.items():
+        wanted.setdefault((after["filename"], after["purpose"], after["bytes"]), []).append(address)
+    found = []
+    for live_id, file in sorted(live.items()):
+        key = (split_marker(file["filename"])[0], file.get("purpose"), file.get("bytes"))
+        found += [(address, live_id, file["filename"]) for address in wanted.get(key, ())]
+    return found

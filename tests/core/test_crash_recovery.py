@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import multiprocessing
 import random
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from provisioner.emulator.testing import running_emulator
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.manager import StateManager
 from tests.conftest import FAST_SWITCHES
-from tests.conftest import stack_state
+from tests.conftest import replace_in, stack_state
 
 # Every request waits this long in the server before it is handled, so an apply killed while its
 # uploads wait there leaves them to be made after it died: intents in state, ids never recorded.
@@ -113,24 +114,27 @@ def test_same_name_same_size_files_are_never_swapped_after_a_crash(cli, workspac
 
 
 def test_a_crashed_dev_apply_never_claims_prod_objects(cli, workspace: Path, fresh):
-    """dev and prod deploy one stack (same stack name, `--var env`, separate state files). A dev
-    apply killed with its uploads in flight, then prod applied, then dev applied again: dev takes
-    back only its own uploads, and destroying dev leaves prod whole."""
+    """dev and prod deploy copies of one stack under two names (the same documents, `--var env`). A
+    dev apply killed with its uploads in flight, then prod applied, then dev applied again: dev takes
+    back only its own uploads, and destroying dev leaves prod whole. (Environments of one stack name
+    must be workspaces: separate state files alone share the ownership tags and file markers.)"""
     stack = "stacks/support-bot"
-    dev_state, prod_state = stack_state(workspace, "support-bot"), workspace / "state" / "prod.json"
+    shutil.copytree(workspace / stack, workspace / "stacks" / "support-prod")
+    replace_in(workspace / "stacks" / "support-prod" / "stack.yaml", "stack: support-bot", "stack: support-prod")
+    dev_state, prod_state = stack_state(workspace, "support-bot"), stack_state(workspace, "support-prod")
     _apply_killed_with_uploads_in_flight(fresh, 4, stack, "--parallelism", "4")
     assert sum(1 for r in _resources(dev_state).values() if r["id"] is None) >= 3  # ids never recorded
 
-    prod = ["--var", "env=prod", "--state", "state/prod.json"]
-    assert cli("apply", stack, *prod, "--auto-approve").code == 0
-    prod_ids = {a: r["id"] for a, r in _resources(prod_state).items()}
+    prod = ["--var", "env=prod"]
+    assert cli("apply", "stacks/support-prod", *prod, "--auto-approve").code == 0
+    prod_ids = {a: r["id"] for a, r in _resources(prod_state, "support-prod").items()}
     assert len(prod_ids) == 7
 
     again = cli("apply", stack, "--auto-approve")
     assert again.code == 0, again.output
     dev_ids = {a: r["id"] for a, r in _resources(dev_state).items()}
     assert len(dev_ids) == 7 and not set(dev_ids.values()) & set(prod_ids.values()), (dev_ids, prod_ids)
-    assert cli("plan", stack, *prod, "--detailed-exitcode").code == 0
+    assert cli("plan", "stacks/support-prod", *prod, "--detailed-exitcode").code == 0
 
     assert cli("destroy", stack, "--auto-approve").code == 0
     client = fresh.client()
@@ -139,5 +143,5 @@ def test_a_crashed_dev_apply_never_claims_prod_objects(cli, workspace: Path, fre
     assert client.vector_stores.retrieve(prod_ids["vector_stores.knowledge"]).status == "completed"
     assert client.beta.assistants.retrieve(prod_ids["assistants.support"]).id
     assert len(live_files) == 5  # dev's uploads are all gone, none was left behind
-    assert cli("plan", stack, *prod, "--detailed-exitcode").code == 0
+    assert cli("plan", "stacks/support-prod", *prod, "--detailed-exitcode").code == 0
 

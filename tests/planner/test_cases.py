@@ -2,8 +2,10 @@
 
 Each `cases/<name>.json` holds a stack (YAML text, with any files it needs), the state resources,
 the live objects by kind, and the expected action (and optionally reason fragment, drift flag,
-live id, diffed paths and a replacement's old object) per address; optionally also every step apply
-will take, each with the steps it waits for. The planner is pure, so no server is involved here.
+live id, diffed paths and a replacement's old object) per address, and the orphans and look-alike
+uploads ("address id") it lists (none unless given; `delete_orphans: true` plans the orphans'
+deletion instead); optionally also every step apply will take, each with the steps it waits for.
+The planner is pure, so no server is involved here.
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ def _plan(case: dict, tmp_path: Path):
     observed = Observed({kind: {o["id"]: o for o in objects} for kind, objects in case["live"].items()},
                         observe_context(state))
     declared = [d for handler in HANDLERS.values() for d in handler.declare(stack)]
-    return make_plan(stack.name, declared, state, observed)
+    return make_plan(stack.name, declared, state, observed, lifecycles=stack.lifecycles,
+                     delete_orphans=case.get("delete_orphans", False))
 
 
 @pytest.mark.parametrize("case_file", CASES, ids=[c.stem for c in CASES])
@@ -41,6 +44,8 @@ def test_planner_case(case_file: Path, tmp_path: Path):
     plan = _plan(case, tmp_path)
     changes = {c.address: c for c in plan.changes}
     assert {a: c.action.value for a, c in changes.items()} == {a: e["action"] for a, e in case["expect"].items()}
+    assert sorted(f"{o.address} {o.id}" for o in plan.orphans) == sorted(case.get("orphans", []))
+    assert sorted(f"{o.address} {o.id}" for o in plan.look_alikes) == sorted(case.get("look_alikes", []))
     for address, expected in case["expect"].items():
         change = changes[address]
         if "reason" in expected:
