@@ -88,8 +88,11 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         orphans = []
     uploads = {c.address: c.after or {} for c in changes if c.kind == "file" and c.action is Action.CREATE
                and c.address not in state.resources}
+    # only files this stack's own stores hold are looked at: any other may be another workspace's
+    held = _held_by_our_stores(owned, observed)
     look = [LookAlike(address=a, id=i, filename=f) for a, i, f in
-            look_alikes(uploads, {i: o for i, o in observed.objects.get("file", {}).items() if i not in claimed})]
+            look_alikes(uploads, {i: o for i, o in observed.objects.get("file", {}).items()
+                                  if i not in claimed and i in held})]
     return Plan(
         stack=stack_name,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -308,6 +311,13 @@ def _delete(resource: ResourceState, observed: Observed, claimed: set[str]) -> C
     return Change(address=resource.address, kind=resource.kind, action=Action.DELETE, id=resource.id,
                   before=before, after=None, reason=reason, depends_on=list(resource.dependencies),
                   drift=live is None)
+
+
+def _held_by_our_stores(owned: dict[str, dict[str, list[str]]], observed: Observed) -> set[str]:
+    """Ids of the files attached to a vector store that state tracks or tags prove this stack's and workspace's."""
+    ours = set(observed.context.tracked_ids) | {i for ids in owned.get("vector_store", {}).values() for i in ids}
+    return {member["id"] for store_id, store in observed.objects.get("vector_store", {}).items() if store_id in ours
+            for member in store.get("files", [])}
 
 
 def _orphans(owned: dict[str, dict[str, list[str]]], claimed: set[str], known: set[str],

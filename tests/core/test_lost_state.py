@@ -200,24 +200,31 @@ OLD_UPLOADS = """\
 stack: legacy
 provider: {kind: emulator}
 files:
-  pricing: {path: pricing.csv}
+  pricing: {path: pricing.md}
 file_sets:
   docs: {include: ["docs/*.md"]}
+vector_stores:
+  kb: {files: [pricing], file_sets: [docs]}
 """
 
 
-def test_uploads_of_an_older_provisioner_are_named_in_a_warning_never_taken(cli, workspace: Path,
-                                                                             api: openai.OpenAI, read_state):
+def test_uploads_of_an_older_provisioner_in_its_stores_are_named_in_a_warning_never_taken(
+        cli, workspace: Path, api: openai.OpenAI, read_state):
     folder = workspace / "stacks" / "legacy"
     (folder / "docs").mkdir(parents=True)
-    contents = {"pricing.csv": "plan,price\nbasic,10\n", "docs/a.md": "# A\n", "docs/b.md": "# B\n"}
+    contents = {"pricing.md": "plan,price\nbasic,10\n", "docs/a.md": "# A\n", "docs/b.md": "# B\n"}
     for name, text in contents.items():
         (folder / name).write_text(text)
     (folder / "stack.yaml").write_text(OLD_UPLOADS)
-    # what an older provisioner left after its state was lost: random markers, and one without any
+    # what an older provisioner left after its state was lost: its tagged store holding uploads with
+    # random markers, and one without any
     old = {name: api.files.create(file=(uploaded, contents[name].encode()), purpose="assistants").id
-           for name, uploaded in (("pricing.csv", "pricing.3f9a0c1b2d4e.csv"), ("docs/a.md", "a.0a1b2c3d4e5f.md"),
+           for name, uploaded in (("pricing.md", "pricing.3f9a0c1b2d4e.md"), ("docs/a.md", "a.0a1b2c3d4e5f.md"),
                                   ("docs/b.md", "b.md"))}
+    store = api.vector_stores.create(name="kb", file_ids=list(old.values()), metadata={
+        "provisioner:stack": "legacy", "provisioner:address": "vector_stores.kb"})
+    # the same name and size outside this stack's stores may be anyone's (another workspace's): not named
+    loose = api.files.create(file=("a.5a5a5a5a5a5a.md", contents["docs/a.md"].encode()), purpose="assistants").id
 
     text = cli("plan", "stacks/legacy")
     assert text.code == 0, text.output
@@ -225,16 +232,19 @@ def test_uploads_of_an_older_provisioner_are_named_in_a_warning_never_taken(cli,
     assert "cannot be proven to be this stack's" in text.out and "provisioner import" in text.out
     for live_id in old.values():
         assert live_id in text.out
+    assert loose not in text.out
     plan = _plan_json(cli, "stacks/legacy")
     assert sorted(item["id"] for item in plan["look_alikes"]) == sorted(old.values())
-    assert set(_actions(plan).values()) == {"create"}
+    assert _actions(plan) == {"files.pricing": "create", 'file_sets.docs["docs/a.md"]': "create",
+                              'file_sets.docs["docs/b.md"]': "create", "vector_stores.kb": "adopt"}
+    assert {c["address"]: c["id"] for c in plan["changes"]}["vector_stores.kb"] == store.id
 
     # the remedy the warning names: import one, and it is not uploaded again
-    assert cli("import", "stacks/legacy", "files.pricing", old["pricing.csv"]).code == 0
+    assert cli("import", "stacks/legacy", "files.pricing", old["pricing.md"]).code == 0
     result = cli("apply", "stacks/legacy", "--auto-approve")
     assert result.code == 0, result.output
     assert "Warning: 2 files" in result.out and "2 added" in result.out
-    assert read_state("legacy")["resources"]["files.pricing"]["id"] == old["pricing.csv"]
+    assert read_state("legacy")["resources"]["files.pricing"]["id"] == old["pricing.md"]
     live = {f.id for f in api.files.list()}
     assert set(old.values()) <= live  # left alone
     after = cli("plan", "stacks/legacy", "--detailed-exitcode")
