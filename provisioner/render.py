@@ -130,7 +130,8 @@ def warnings_text(plan: Plan, color: bool = False) -> str:
         out += ["", _paint(f"Warning: {count} file{'s' if count != 1 else ''} at the endpoint "
                            f"{'have' if count != 1 else 'has'} the name, purpose and size of a file this plan uploads,"
                            " but cannot be proven to be this stack's (uploaded by an older provisioner before its"
-                           " state was lost, by another workspace, or by hand). They are left alone and the plan"
+                           " state was lost, or attached by hand) and sit in this stack's stores. They are left"
+                           " alone and the plan"
                            " uploads its own. To keep one instead, `provisioner import PATH ADDRESS ID` before"
                            " applying; else delete the strays by hand:", "yellow", color)]
         out += [f"  {item.address}: {item.id} ({json.dumps(item.filename, ensure_ascii=False)})"

@@ -121,8 +121,9 @@ class FileHandler(KindHandler):
 
 def look_alikes(uploads: dict[str, dict[str, Any]], live: dict[str, Obj]) -> list[tuple[str, str, str]]:
     """(address, live id, live filename) of each live file with the declared name, purpose and size of
-    a planned upload (`uploads`: address -> declared attributes), among untracked ones: what an older
-    provisioner uploaded under a random marker, or another workspace, or a hand upload."""
+    a planned upload (`uploads`: address -> declared attributes), among the untracked ones the caller
+    gives (those this stack's stores hold): what an older provisioner uploaded under a random marker,
+    or a hand upload attached to the store."""
     wanted: dict[tuple[Any, ...], list[str]] = {}
     for address, after in uploads.items():
         wanted.setdefault((after["filename"], after["purpose"], after["bytes"]), []).append(address)
