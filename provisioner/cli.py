@@ -27,6 +27,7 @@ from provisioner.connection import DEFAULT_EMULATOR_DATA
 from provisioner.errors import ProvisionerError, StackError, StateLockedError
 from provisioner.lifecycle import check_prevent_destroy
 from provisioner.private_files import write_atomic
+from provisioner.resources import tagged_nouns
 from provisioner.state import surgery
 from provisioner.state.location import locate
 from provisioner.state.waiting import lock_waiting, parse_duration
@@ -116,7 +117,7 @@ class _Commands(click.Group):
 @click.version_option(package_name="provisioner")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, no_color: bool) -> None:
-    """Declarative infrastructure-as-code for OpenAI files, vector stores and assistants."""
+    """Declarative infrastructure-as-code for OpenAI files, vector stores, assistants and Agents."""
     tty = sys.stdout.isatty()
     ctx.obj = Settings(debug=debug, color=tty and not no_color and "NO_COLOR" not in os.environ,
                        interactive=sys.stderr.isatty() and not _is_ci())
@@ -643,7 +644,7 @@ def _observe_for_drift(api: Api, state, workspace: str) -> Observed:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (see format_version).")
 @click.option("--markdown", is_flag=True, help="Print the report as Markdown (for an issue or a comment).")
 @click.option("--unmanaged", is_flag=True,
-              help="Also report assistants and vector stores on the endpoint that no stack's tags claim.")
+              help=f"Also report {tagged_nouns()} on the endpoint that no stack's tags claim.")
 @click.pass_obj
 def drift_command(settings: Settings, path: Path, variables, var_files, state_path, as_json: bool, markdown: bool,
                   unmanaged: bool) -> None:
@@ -657,7 +658,7 @@ def drift_command(settings: Settings, path: Path, variables, var_files, state_pa
         _print_header(states, stack.workspace)
         observed = _observe_for_drift(api, state, stack.workspace)
     report = detect(stack.name, _declared(stack), state, observed, unmanaged=unmanaged,
-                    state_path=str(states.backend.describe()))
+                    state_path=str(states.backend.describe()), lifecycles=stack.lifecycles)
     if as_json:
         click.echo(render_drift.drift_json(report))
     elif markdown:
@@ -682,7 +683,8 @@ def refresh(settings: Settings, path: Path, variables, var_files, state_path, au
     with _locked(states, "refresh", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
         state = states.load()
         observed = _observe_for_drift(api, state, stack.workspace)
-        report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()))
+        report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()),
+                        lifecycles=stack.lifecycles)
         accepted = [d for d in report.drift if d.status in ("changed", "deleted")]
         if not accepted:
             click.echo(f"Nothing to refresh: the state of stack {stack.name} matches the live resources.")

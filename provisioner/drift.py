@@ -4,15 +4,19 @@ stack's own pending edits; and the refreshed state that accepts it (Terraform's 
 Owns the read-only comparisons: recorded vs live per tracked resource (changed or deleted out of
 band), orphans (live objects tagged with this stack and workspace that the state does not hold), unmanaged
 objects (of the kinds that carry metadata, tagged by no stack), and pending edits (declared vs
-recorded, which are not drift). It must not call the API or write state: the CLI reads the state
+recorded, which are not drift); fields a resource's `ignore_changes` names are neither. It must not call the API or write state: the CLI reads the state
 and the live world, hands them here, and writes the refreshed state only for `refresh`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Literal, get_args
 
+from provisioner.config.spec import Lifecycle
+
 from provisioner.diff import field_changes
+from provisioner.lifecycle import as_live, ignored_attributes
 from provisioner.observe import Observed, is_deposed
 from provisioner.plan import FieldChange, Frozen, unknown_id
 from provisioner.planner import _compared as comparable  # the one rule of which attributes are compared
@@ -66,12 +70,12 @@ class DriftReport(Frozen):
 
 
 def detect(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
-           unmanaged: bool = False, state_path: str = "") -> DriftReport:
-    drift = [*_tracked(state, observed), *_untracked(stack_name, state, observed, unmanaged)]
+           unmanaged: bool = False, state_path: str = "", lifecycles: Mapping[str, Lifecycle] = {}) -> DriftReport:
+    drift = [*_tracked(state, observed, lifecycles), *_untracked(stack_name, state, observed, unmanaged)]
     return DriftReport(stack=stack_name, state_path=state_path, unmanaged_checked=unmanaged,
                        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        checked=sum(1 for r in state.resources.values() if r.id and not is_deposed(r.address)),
-                       drift=drift, pending=_pending(declared, state))
+                       drift=drift, pending=_pending(declared, state, lifecycles))
 
 
 def live_view(state: State, observed: Observed, address: str) -> dict[str, Any] | None:
@@ -81,7 +85,11 @@ def live_view(state: State, observed: Observed, address: str) -> dict[str, Any] 
     return None if live is None else handler_for(resource.kind).live_attributes(live, address, observed.context)
 
 
-def _tracked(state: State, observed: Observed) -> list[Drifted]:
+def _ignored(lifecycles: Mapping[str, Lifecycle], address: str) -> frozenset[str] | None:
+    return ignored_attributes(lifecycles.get(address), address.split(".")[0])
+
+
+def _tracked(state: State, observed: Observed, lifecycles: Mapping[str, Lifecycle]) -> list[Drifted]:
     out = []
     for address, resource in sorted(state.resources.items()):
         # a create still in flight (no id) or an old object left for deletion is the apply's business
@@ -92,7 +100,8 @@ def _tracked(state: State, observed: Observed) -> list[Drifted]:
         if live is None:
             out.append(Drifted(**common, status="deleted"))
             continue
-        diff = field_changes(comparable(resource.attributes, resource.kind), live)
+        diff = field_changes(as_live(comparable(resource.attributes, resource.kind), live, _ignored(lifecycles, address)),
+                             live)
         if diff:
             out.append(Drifted(**common, status="changed", name=live.get("name"), diff=diff))
     return out
@@ -118,7 +127,7 @@ def _untracked(stack_name: str, state: State, observed: Observed, unmanaged: boo
     return out
 
 
-def _pending(declared: list[Declared], state: State) -> list[Pending]:
+def _pending(declared: list[Declared], state: State, lifecycles: Mapping[str, Lifecycle]) -> list[Pending]:
     def resolve(address: str) -> str:
         recorded = state.resources.get(address)
         return recorded.id if recorded is not None and recorded.id else unknown_id(address)
@@ -131,8 +140,9 @@ def _pending(declared: list[Declared], state: State) -> list[Pending]:
         elif recorded.kind != item.kind:
             out.append(Pending(address=item.address, kind=item.kind, action="replace"))
         else:
-            diff = field_changes(comparable(recorded.attributes, item.kind),
-                                 comparable(item.build(resolve), item.kind), handler_for(item.kind).replace_fields)
+            before = comparable(recorded.attributes, item.kind)
+            after = as_live(comparable(item.build(resolve), item.kind), before, _ignored(lifecycles, item.address))
+            diff = field_changes(before, after, handler_for(item.kind).replace_fields)
             if diff:
                 action: PendingAction = "replace" if any(d.forces_replacement for d in diff) else "update"
                 out.append(Pending(address=item.address, kind=item.kind, action=action, diff=diff))

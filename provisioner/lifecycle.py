@@ -1,7 +1,7 @@
 """Lifecycle guards on declared resources: `prevent_destroy` and `ignore_changes`.
 
-Owns which field names `ignore_changes` takes for each kind of entry and what attributes they
-cover, checking those names (with file:line), and the two effects: a plan that would delete or
+Owns checking the field names `ignore_changes` takes (with file:line; each kind's handler declares
+which names its entries take and what attributes they cover), and the two effects: a plan that would delete or
 replace a protected resource is refused before any change, and ignored fields compare as what is
 live, so an edit made elsewhere is neither an update nor drift (the declared value is used only to
 create). It must not call the API, write state or decide anything else about a change.
@@ -17,19 +17,10 @@ from provisioner.config.suggest import did_you_mean
 from provisioner.config.yaml_source import SourceMap
 from provisioner.errors import DiagnosticCollector, ProvisionerError
 from provisioner.plan import Action, Plan
+from provisioner.resources import ignorable
 
-_FILE_FIELDS = {"purpose": ("purpose",), "content": ("sha256", "bytes")}
-# the name a stack writes -> the planned attributes it covers
-IGNORABLE: dict[str, dict[str, tuple[str, ...]]] = {
-    "files": _FILE_FIELDS,
-    "file_sets": _FILE_FIELDS,
-    "vector_stores": {**{f: (f,) for f in ("name", "description", "metadata", "expires_after",
-                                           "chunking_strategy", "files")}, "file_sets": ("files",)},
-    "assistants": {**{f: (f,) for f in ("model", "name", "description", "instructions", "tools",
-                                        "tool_resources", "temperature", "top_p", "response_format",
-                                        "reasoning_effort", "metadata")},
-                   "instructions_file": ("instructions",)},
-}
+# section -> the name a stack writes -> the planned attributes it covers
+IGNORABLE = ignorable()
 ALL = "all"
 
 
@@ -66,10 +57,15 @@ def ignored_attributes(lifecycle: Lifecycle | None, group: str) -> frozenset[str
 
 def as_live(attributes: dict[str, Any], live: dict[str, Any], ignored: frozenset[str] | None) -> dict[str, Any]:
     """`attributes` with the ignored ones taken from what is live, so they never differ."""
-    if ignored is not None and not ignored:
+    if ignored is None:  # all: what the API never returns (a local path) stays as declared
+        return {key: live[key] if key in live else value for key, value in attributes.items()}
+    if not ignored:
         return attributes
-    return {key: live.get(key) if (ignored is None or key in ignored) and key in live else value
-            for key, value in attributes.items()}
+    # a named field is wholly as live: absent when the live object has none (the API's default, left
+    # out of the normal form) even if declared, present when live has one the stack does not declare
+    out = {key: live[key] if key in ignored else value for key, value in attributes.items()
+           if key not in ignored or key in live}
+    return {**out, **{key: live[key] for key in sorted(ignored) if key in live and key not in out}}
 
 
 def check_prevent_destroy(plan: Plan, lifecycles: Mapping[str, Lifecycle]) -> None:

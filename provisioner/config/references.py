@@ -2,15 +2,17 @@
 
 Owns the checks that need more than one resource at a time: tool -> function, tool resources
 -> files and vector stores, vector store -> files and file sets, tool resources without their
-tool; what an assistant's target cannot deploy (a tool, a field: the target's handler says what it
-can); a parameter the model refuses (reasoning_effort); and the API's limits that one field's
+tool; what an assistant's target cannot deploy (a tool, a field, a field's value: the target's
+handler says what it can); a parameter the model refuses (reasoning_effort); and the API's limits that one field's
 type cannot say: static chunking overlap, reserved and counted metadata keys, vector store file
 attributes. It must not read files or change specs.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from provisioner.addresses import FILE_ID_PREFIX, VECTOR_STORE_ID_PREFIX
 
@@ -37,7 +39,8 @@ class References:
                  file_sets: Collection[str], vector_stores: Collection[str], functions: Mapping[str, str],
                  targets: Mapping[str, Any] = {}):
         """`functions` maps each `functions:` key to the name the model sees (`name:`, or the key);
-        `targets` each assistant target to its handler (its `tools` and `fields`: None for all)."""
+        `targets` each assistant target to its handler (its `tools` and `fields`, None for all, and
+        `takes`, the values it takes of some fields)."""
         self.targets = targets
         self.smap = smap
         self.diags = diags
@@ -165,24 +168,36 @@ class References:
         self._deployable(a, base)
 
     def _deployable(self, a: AssistantSpec, base: Path_) -> None:
-        """Every tool and field the assistant sets is one its target can deploy."""
+        """Every tool and field the assistant sets, and every value it sets them to, is one its
+        target can deploy."""
         handler = self.targets.get(a.target or "")
         if handler is None:
             return
 
-        def able(what: str, facet: str) -> str:
-            names = [t for t, h in self.targets.items() if getattr(h, facet) is None or what in getattr(h, facet)]
+        def able(what: str, takes: Callable[[Any], bool]) -> str:
+            names = [t for t, h in self.targets.items() if takes(h)]
             return (f"targets that take {what}: {', '.join(names)}; set `target:` on this assistant to one of "
-                    f"them, or remove it")
+                    f"them, or change it")
         for i, tool in enumerate(a.tools):
             if handler.tools is not None and tool.type not in handler.tools:
                 self.diags.add(f"target {a.target} cannot deploy a {tool.type} tool",
-                               self.smap.value(base + ("tools", i, "type")), hint=able(tool.type, "tools"))
+                               self.smap.value(base + ("tools", i, "type")),
+                               hint=able(tool.type, lambda h: h.tools is None or tool.type in h.tools))
         for field in [f for f in AssistantSpec.model_fields if f not in ("target", "lifecycle")]:
             value = getattr(a, field)
-            if handler.fields is None or field in handler.fields or value is None or value == [] or value == {}:
+            if value is None or value == [] or value == {}:
                 continue
             key = "instructions_file" if field == "instructions" and base + ("instructions_file",) in self.smap.keys \
                 else field
-            self.diags.add(f"target {a.target} cannot deploy an assistant's {field}", self.smap.key(base + (key,)),
-                           hint=able(field, "fields"))
+            if handler.fields is not None and field not in handler.fields:
+                self.diags.add(f"target {a.target} cannot deploy an assistant's {field}", self.smap.key(base + (key,)),
+                               hint=able(field, lambda h: h.fields is None or field in h.fields))
+                continue
+            rule = handler.takes.get(field)
+            why = rule.refuses(value) if rule is not None else None
+            if why is None:
+                continue
+            typed = isinstance(value, BaseModel) and "type" in type(value).model_fields
+            self.diags.add(f"target {a.target} cannot deploy this {field}: {why}",
+                           self.smap.value(base + (key, "type") if typed else base + (key,)),
+                           hint=able(f"this {field}", lambda h: field not in h.takes or h.takes[field].refuses(value) is None))

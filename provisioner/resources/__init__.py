@@ -31,6 +31,26 @@ def sections() -> Mapping[str, type[BaseModel]]:
     return {section: model for h in HANDLERS.values() for section, model in h.sections.items()}
 
 
+def ignorable() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Stack section -> the names `ignore_changes` takes in its entries -> the attributes each covers.
+
+    A section several kinds serve (`assistants`) takes every name one of them takes, covering each
+    kind's attributes: the target picks the kind, and a kind has no attribute of another's."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for h in HANDLERS.values():
+        for section in h.sections:
+            fields = out.setdefault(section, {})
+            for name, attributes in h.ignorable.items():
+                fields[name] = tuple(dict.fromkeys((*fields.get(name, ()), *attributes)))
+    return out
+
+
+def tagged_nouns() -> str:
+    """What the tagged kinds' live objects are called, for help and reports: "vector stores, ... and Agents"."""
+    nouns = list(dict.fromkeys(HANDLERS[kind].live_noun + "s" for kind in tagged_kinds()))
+    return ", ".join(nouns[:-1]) + " and " + nouns[-1] if len(nouns) > 1 else "".join(nouns)
+
+
 def targets() -> dict[str, Handler]:
     """Assistant target -> the handler that deploys it."""
     return {h.target: h for h in HANDLERS.values() if h.target is not None}

@@ -3,7 +3,8 @@
 An Agent holds an assistant's model, name, instructions, function tools, reasoning effort and
 output format, and 16 metadata pairs, room for the ownership tags. It has no file_search or
 code_interpreter (nor vector stores or files to give them), temperature, top_p or description:
-`tools` and `fields` say so, and the loader refuses a stack asking for them. The declared and the
+`tools` and `fields` say so, as `takes` says its name is shorter and its output format text or
+json_schema (no json_object), and the loader refuses a stack asking for more. The declared and the
 live Agent are brought to one normal form, so what the API resolves and returns (the model's
 default reasoning effort, text verbosity, service tier, multi-agent, compaction) never shows as a
 change. It must not know other targets' shapes.
@@ -16,15 +17,20 @@ from typing import Any
 
 from provisioner.api.base import Api, Collection, Obj
 from provisioner.config.spec import AssistantSpec, Stack
-from provisioner.errors import ProvisionerError
 from provisioner.resources.assistant_parts import (assistant_address, declared_targets, function_tool,
                                                    response_format_body)
-from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership, with_marker,
-                                        without_marker)
+from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve, Takes, ownership,
+                                        same_named, with_marker, without_marker)
 
 TARGET = "agents"
 COLLECTION = Collection("beta.agents", "agent")
 MANAGED_FIELDS = ("model", "name", "instructions", "tools", "reasoning", "text", "metadata")
+# the SDK's AgentCreateParams gives a name no length or pattern (and the bundled openapi.yaml has no
+# /agents); OpenAI's reference for POST /agents, which the emulator follows, gives maxLength 128,
+# half what an Assistants API name may have
+MAX_NAME = 128
+# text.format is `text` or `json_schema` (openai/types/beta/text_format_param.py); `auto` is text
+FORMATS = frozenset({"auto", "text", "json_schema"})
 # what the API answers for a setting left out: one normal form drops them on both sides
 DEFAULT_TEXT = {"format": {"type": "text"}, "verbosity": "medium"}
 DEFAULT_FUNCTION = {"defer_loading": False}
@@ -45,13 +51,9 @@ def agent_body(stack: Stack, name: str, spec: AssistantSpec) -> dict[str, Any]:
     }
     if spec.reasoning_effort is not None:
         body["reasoning"] = {"effort": spec.reasoning_effort}
-    response_format = response_format_body(spec)
+    response_format = response_format_body(spec)  # the loader let through only FORMATS
     if isinstance(response_format, dict) and response_format["type"] == "json_schema":
         body["text"] = {"format": {"type": "json_schema", "schema": response_format["json_schema"]["schema"]}}
-    elif isinstance(response_format, dict) and response_format["type"] != "text":
-        raise ProvisionerError(f"{address}: an Agent's output format is text or json_schema, "
-                               f"not {response_format['type']}",
-                               hint="use a json_schema response_format, or another target")
     return normalise(body)
 
 
@@ -97,6 +99,10 @@ class AgentHandler(KindHandler):
     target = TARGET
     tools = frozenset({"function"})
     fields = frozenset({"model", "name", "instructions", "tools", "reasoning_effort", "response_format", "metadata"})
+    takes = {"name": Takes(max_length=MAX_NAME), "response_format": Takes(types=FORMATS)}
+    ignorable = {**same_named("model", "name", "instructions", "tools", "metadata"),
+                 "instructions_file": ("instructions",), "reasoning_effort": ("reasoning",), "response_format": ("text",)}
+    live_noun = "Agent"
     tagged = True
     names_model = True
     collection = COLLECTION

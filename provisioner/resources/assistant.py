@@ -16,7 +16,7 @@ from provisioner.resources.assistant_parts import (assistant_address, assistant_
                                                    declared_targets,
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
-from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership,
+from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership, same_named,
                                         with_marker, without_marker)
 
 TARGET = "assistants_api"
@@ -124,6 +124,9 @@ class AssistantHandler(KindHandler):
     noun = "assistant"
     sections = {"assistants": AssistantSpec}
     target = TARGET
+    ignorable = {**same_named("model", "name", "description", "instructions", "tools", "tool_resources", "temperature",
+                              "top_p", "response_format", "reasoning_effort", "metadata"),
+                 "instructions_file": ("instructions",)}
     tagged = True
     names_model = True
     collection = COLLECTION

@@ -39,6 +39,30 @@ Resolve = Callable[[str], str]
 
 
 @dataclass(frozen=True)
+class Takes:
+    """What an assistant target takes of one assistant field where its API is narrower than the
+    stack language: the longest text, or the `type`s of an object value (a plain string value, such
+    as response_format's `auto`, is its own type). None: any."""
+
+    max_length: int | None = None
+    types: frozenset[str] | None = None
+
+    def refuses(self, value: Any) -> str | None:
+        """Why the value cannot be deployed ("a json_object response_format" style), else None."""
+        if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
+            return f"{len(value)} characters (at most {self.max_length})"
+        kind = value if isinstance(value, str) else getattr(value, "type", None)
+        if self.types is not None and kind is not None and kind not in self.types:
+            return f"type {kind} (takes {', '.join(sorted(self.types))})"
+        return None
+
+
+def same_named(*fields: str) -> dict[str, tuple[str, ...]]:
+    """`ignore_changes` names that each cover the attribute of the same name."""
+    return {f: (f,) for f in fields}
+
+
+@dataclass(frozen=True)
 class Declared:
     """One resource the stack asks for, before its references are resolved."""
 
@@ -98,6 +122,16 @@ class Handler(Protocol):
     def tools(self) -> frozenset[str] | None: ...
     @property
     def fields(self) -> frozenset[str] | None: ...
+    # assistant fields it takes only some values of (an Agent's name is shorter): a stack asking
+    # more fails validate at that field, naming the targets that take it
+    @property
+    def takes(self) -> Mapping[str, Takes]: ...
+    # the names `ignore_changes` takes in its sections' entries -> the attributes each covers
+    @property
+    def ignorable(self) -> Mapping[str, tuple[str, ...]]: ...
+    # what users call its live objects in reports of what is on the endpoint ("Agent"), plural with "s"
+    @property
+    def live_noun(self) -> str: ...
     # the raw id (`vs_...`) a stack may name instead of a declared one
     @property
     def external_prefix(self) -> str | None: ...
@@ -144,12 +178,18 @@ class KindHandler:
     target: ClassVar[str | None] = None
     tools: ClassVar[frozenset[str] | None] = None
     fields: ClassVar[frozenset[str] | None] = None
+    takes: ClassVar[Mapping[str, Takes]] = {}
+    ignorable: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     external_prefix: ClassVar[str | None] = None
     tagged: ClassVar[bool] = False
     names_model: ClassVar[bool] = False
     replace_fields: ClassVar[frozenset[str]] = frozenset()
     apply_only_fields: ClassVar[frozenset[str]] = frozenset()
     collection: ClassVar[Collection | None] = None
+
+    @property
+    def live_noun(self) -> str:
+        return self.noun
 
     def observe(self, api: Api, ctx: ObserveContext) -> dict[str, Obj]:
         assert self.collection is not None, f"{self.kind}: a handler without a collection reads its own way"

@@ -21,7 +21,7 @@ from provisioner.resources.assistant_parts import (assistant_address, assistant_
                                                    declared_targets,
                                                    file_search_vector_store_ids, function_tool,
                                                    response_format_body)
-from provisioner.resources.base import ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership
+from provisioner.resources.base import ApplyContext, Declared, KindHandler, ObserveContext, Resolve, ownership, same_named
 
 TARGET = "responses"
 ID_PREFIX = "def_"
@@ -83,6 +83,9 @@ class DefinitionHandler(KindHandler):
     noun = "assistant"
     sections = {"assistants": AssistantSpec}
     target = TARGET
+    # a Responses definition has no name or description, and keeps an effort and a format as reasoning and text
+    ignorable = {**same_named("model", "instructions", "tools", "temperature", "top_p", "metadata"),
+                 "instructions_file": ("instructions",), "reasoning_effort": ("reasoning",), "response_format": ("text",)}
     names_model = True
 
     def declare(self, stack: Stack) -> list[Declared]:

@@ -62,6 +62,7 @@ class FileHandler(KindHandler):
     noun = "file"
     sections = {"files": FileSpec, "file_sets": FileSetSpec}
     external_prefix = FILE_ID_PREFIX
+    ignorable = {"purpose": ("purpose",), "content": ("sha256", "bytes")}
     replace_fields = frozenset({"filename", "purpose", "bytes", "sha256"})
     apply_only_fields = frozenset({"path", DECLARED_MARKER})
 

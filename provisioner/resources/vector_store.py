@@ -13,7 +13,7 @@ from provisioner.addresses import VECTOR_STORE_ID_PREFIX, address, file_ref, is_
 from provisioner.api.base import Api, NotFound, Obj
 from provisioner.config.spec import Stack, VectorStoreSpec
 from provisioner.errors import ProvisionerError
-from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve,
+from provisioner.resources.base import (ApplyContext, Declared, KindHandler, ObserveContext, Resolve, same_named,
                                         owned_address, ownership, with_marker, without_marker)
 
 MUTABLE_FIELDS = ("name", "metadata", "expires_after")
@@ -38,6 +38,8 @@ class VectorStoreHandler(KindHandler):
     noun = "vector store"
     sections = {"vector_stores": VectorStoreSpec}
     external_prefix = VECTOR_STORE_ID_PREFIX
+    ignorable = {**same_named("name", "description", "metadata", "expires_after", "chunking_strategy", "files"),
+                 "file_sets": ("files",)}
     tagged = True
     replace_fields = frozenset({"description", "chunking_strategy"})
 

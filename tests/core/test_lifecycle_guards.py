@@ -58,6 +58,7 @@ def test_ignore_changes_hides_a_hand_edit_of_instructions(cli, workspace: Path, 
     result = cli("plan", STACK, "--detailed-exitcode")
     assert result.code == 0, result.output
     assert "No changes." in result.out and "changed outside" not in result.out
+    assert cli("drift", STACK).code == 0
     (workspace / STACK / "prompts" / "support.md").write_text("A new prompt, used only at create.\n")
     assert cli("apply", STACK, "--auto-approve").code == 0
     assert api.beta.assistants.retrieve(assistant_id).instructions == "Tuned in the dashboard."

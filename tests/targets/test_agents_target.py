@@ -23,7 +23,7 @@ def _without_file_tools(workspace: Path) -> None:
     support = data["assistants"]["support"]
     support["tools"] = [tool for tool in support["tools"] if tool["type"] == "function"]
     for key in ("tool_resources", "temperature", "description"):
-        del support[key]
+        support.pop(key, None)  # absent when edited twice
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
@@ -147,3 +147,72 @@ def test_a_file_search_assistant_with_target_agents_fails_validate_at_its_line(c
 
     plan = cli("plan", STACK, *AGENTS)
     assert plan.code == 1 and "cannot deploy a file_search tool" in plan.err
+
+
+def _edit_support(workspace: Path, **fields) -> Path:
+    """The support-bot example without file tools, its assistant given these fields."""
+    _without_file_tools(workspace)
+    path = workspace / STACK / "stack.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["assistants"]["support"].update(fields)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_a_json_object_format_fails_validate_and_plan_at_its_line_for_target_agents(cli, workspace: Path):
+    path = _edit_support(workspace, response_format={"type": "json_object"})
+    line = _line_of(path, "type: json_object")
+    for command in ("validate", "plan"):
+        result = cli(command, STACK, *AGENTS)  # agents as the stack's default target
+        assert result.code == 1, result.output
+        assert f"stack.yaml:{line}:" in result.err, result.err
+        assert "target agents cannot deploy this response_format: type json_object" in result.err
+        assert "targets that take this response_format: assistants_api, responses" in result.err
+        assert "Traceback" not in result.output
+    assert cli("validate", STACK).code == 0  # the default target takes it
+
+    _edit_support(workspace, target="agents", response_format={"type": "json_object"})  # the assistant's own target
+    result = cli("validate", STACK)
+    assert result.code == 1 and "cannot deploy this response_format: type json_object" in result.err, result.output
+
+
+def test_a_name_longer_than_an_agent_takes_fails_validate_at_its_line(cli, workspace: Path):
+    path = _edit_support(workspace, name="n" * 129)
+    result = cli("validate", STACK, *AGENTS)
+    assert result.code == 1, result.output
+    assert f"stack.yaml:{_line_of(path, 'name: ' + 'n' * 129)}:" in result.err, result.err
+    assert "target agents cannot deploy this name: 129 characters (at most 128)" in result.err
+    assert "targets that take this name: assistants_api, responses" in result.err
+    assert cli("validate", STACK).code == 0  # an Assistants API name may have 256
+
+    _edit_support(workspace, name="n" * 128)
+    assert cli("validate", STACK, *AGENTS).code == 0
+
+
+def test_ignored_instructions_edited_by_hand_are_neither_a_change_nor_drift(cli, workspace: Path, read_state,
+                                                                           api: openai.OpenAI):
+    # an Agent keeps a response_format as its `text`: its handler says what each name covers
+    answer = {"type": "json_schema", "json_schema": {"name": "answer", "schema": {"type": "object"}}}
+    _edit_support(workspace, response_format=answer,
+                  lifecycle={"ignore_changes": ["instructions_file", "response_format"]})
+    assert cli("apply", STACK, *AGENTS, "--auto-approve").code == 0
+    agent_id = read_state()["resources"]["assistants.support"]["id"]
+    assert api.beta.agents.retrieve(agent_id).text.format.type == "json_schema"
+    api.beta.agents.update(agent_id, instructions="Edited by hand.", text={"format": {"type": "text"}})
+
+    plan = cli("plan", STACK, *AGENTS, "--detailed-exitcode")
+    assert plan.code == 0 and "Edited by hand." not in plan.out, plan.output
+    drift = cli("drift", STACK, *AGENTS)
+    assert drift.code == 0, drift.output
+    api.beta.agents.update(agent_id, name="Renamed by hand")  # a field not ignored still is
+    assert cli("drift", STACK, *AGENTS).code == 2
+
+
+def test_drift_help_names_agents_among_what_unmanaged_reports(cli):
+    result = cli("drift", "--help")
+    assert result.code == 0
+    assert "vector stores, assistants and Agents" in " ".join(result.out.split())
