@@ -48,7 +48,7 @@ class Takes:
     types: frozenset[str] | None = None
 
     def refuses(self, value: Any) -> str | None:
-        """Why the value cannot be deployed ("a json_object response_format" style), else None."""
+        """Why the value cannot be deployed ("type json_object (takes ...)"), else None."""
         if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
             return f"{len(value)} characters (at most {self.max_length})"
         kind = value if isinstance(value, str) else getattr(value, "type", None)
