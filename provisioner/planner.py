@@ -48,7 +48,8 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     # every id the state holds, deposed ones too: an old object waiting for deletion is never adopted
     claimed = {r.id for r in state.resources.values() if r.id}
     fingerprint = live_fingerprint(state, observed)
-    observed, owned = _with_ownership(wanted, state, observed)
+    built: dict[str, dict[str, Any]] = {}  # what was built to read markers: built once
+    observed, owned = _with_ownership(wanted, state, observed, built)
     adopted: set[str] = set()
 
     def resolve(address: str) -> str:
@@ -63,7 +64,8 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         ignored = ignored_attributes((lifecycles or {}).get(address), address.split(".")[0])
         recorded = state.resources.get(address)
         tagged = owned.get(item.kind, {}).get(address, []) if recorded is None else []
-        change = _decide(item, item.build(resolve), recorded, observed, claimed, ignored, tagged)
+        after = built.pop(address) if address in built else item.build(resolve)
+        change = _decide(item, after, recorded, observed, claimed, ignored, tagged)
         if address in replace and change.action in (Action.UPDATE, Action.NOOP):
             change = change.model_copy(update={"action": Action.REPLACE, "reason": "replacement asked with --replace"})
         if change.action is Action.REPLACE:
@@ -108,15 +110,25 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     )
 
 
-def _with_ownership(wanted: dict[str, Declared], state: State,
-                    observed: Observed) -> tuple[Observed, dict[str, dict[str, list[str]]]]:
+def _with_ownership(wanted: dict[str, Declared], state: State, observed: Observed,
+                    built: dict[str, dict[str, Any]]) -> tuple[Observed, dict[str, dict[str, list[str]]]]:
     """The live objects whose tags (or declared marker) prove them this stack's and workspace's, by
     kind and the address they prove, oldest first; and `observed` with a context of its own, which
-    knows the declared markers and takes the ids this plan adopts."""
+    knows the declared markers and takes the ids this plan adopts.
+
+    Only kinds that mark what they declare are built here; what depends on nothing is built as the
+    plan would build it, so it goes into `built` for the plan to use rather than build again."""
     markers = {}
+    # a kind that declares a marker keeps it out of comparison: the others need not be built here
+    marking = {kind for kind in {item.kind for item in wanted.values()}
+               if DECLARED_MARKER in handler_for(kind).apply_only_fields}
     for address, item in wanted.items():
-        if address not in state.resources:  # only what the state lost is looked for by its marker
-            marker = item.build(unknown_id).get(DECLARED_MARKER)
+        # only what the state lost is looked for by its marker
+        if address not in state.resources and item.kind in marking:
+            attributes = item.build(unknown_id)
+            if not item.dependencies:
+                built[address] = attributes
+            marker = attributes.get(DECLARED_MARKER)
             if marker:
                 markers[marker] = address
     context = dataclasses.replace(observed.context, tracked_ids=dict(observed.context.tracked_ids),

@@ -159,16 +159,17 @@ def plan_markdown(plan: Plan) -> str:
     """For a pull-request comment: a table, the text plan and each file group's names, cut to fit one comment."""
     where = f" (workspace `{plan.workspace}`)" if plan.workspace != DEFAULT_WORKSPACE else ""
     sections = [Section(f"### provisioner plan: `{plan.stack}`{where}\n\n{summary_line(plan)}\n")]
+    items = grouped([change for _, change in plan.walk()])
     if plan.has_changes:
         rows = [f"| `{_cell(item.file_set)}` ({len(item.members)} {'old ' * item.deposed}files) | {item.action.value} | |"
                 if isinstance(item, Group) else f"| `{_cell(item.address)}` | {item.action.value} | {_cell(item.reason or '')} |"
-                for item in grouped([change for _, change in plan.walk()])]
+                for item in items]
         sections.append(Section("\n| resource | action | reason |\n|---|---|---|\n", rows, priority=2))
     text = plan_text(plan)
     fence = fence_for(text)
     sections.append(Section(f"\n<details{' open' if len(text) < OPEN_CHARS else ''}><summary>Full plan</summary>"
                             f"\n\n{fence}diff\n", text.splitlines(), f"{fence}\n</details>\n", priority=3))
-    for group in (item for item in grouped([change for _, change in plan.walk()]) if isinstance(item, Group)):
+    for group in (item for item in items if isinstance(item, Group)):
         sections.append(Section(f"\n<details><summary>{group.headline()}: {group.action.value}</summary>\n\n",
                                 [f"- `{_cell(name)}`" for name in group.names], "\n</details>\n", priority=4))
     return fit(sections, WHOLE_PLAN_HINT)
