@@ -304,7 +304,7 @@ def _declared(stack: Stack) -> list:
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_path: Path | None) -> Plan:
     from provisioner.resources import tagged_kinds
     from provisioner.observe import observe
-    from provisioner.planner import make_plan
+    from provisioner.planner import live_fingerprint, make_plan
     state = states.load()
     moved, forgotten = surgery.edits_of_stack(state, stack.moved, stack.removed)
     state = surgery.replay(state, moved, forgotten)  # planned as if made; apply makes them first
@@ -328,6 +328,8 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     if targets:
         click.echo(TARGETING_WARNING, err=True)
         the_plan = targeted(the_plan, targets)
+        # what it no longer adopts or deletes is no longer checked at apply
+        the_plan = the_plan.model_copy(update={"live_fingerprint": live_fingerprint(state, observed, the_plan.changes)})
     check_prevent_destroy(the_plan, stack.lifecycles)
     return the_plan
 
@@ -477,8 +479,8 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
             _print_header(states, saved.workspace)
             state = surgery.replay(states.load(), saved.moved, saved.forgotten)
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE},
-                               workspace=saved.workspace)
-            ensure_current(saved, state, live_fingerprint(state, observed))
+                               also={c.kind for c in saved.changes}, workspace=saved.workspace)  # orphans' too
+            ensure_current(saved, state, live_fingerprint(state, observed, saved.changes))
             yield saved, states, api
         return
     stack = _load(path, variables, var_files)
