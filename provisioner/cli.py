@@ -273,8 +273,10 @@ def _provider(stack: Stack) -> dict[str, Any]:
 
 
 def _connect(provider: dict[str, Any]) -> contextlib.AbstractContextManager[Api]:
+    from provisioner import render
     from provisioner.connection import connect
-    return connect(provider, announce=lambda line: click.echo(line, err=True))
+    return connect(provider, announce=lambda endpoint: click.echo(render.header_line("Endpoint", endpoint),
+                                                                  err=True, nl=False))
 
 
 def _location(stack: Stack, state_path: Path | None) -> Location:
@@ -628,6 +630,7 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "import", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+        _print_header(states, stack.workspace)
         import_resource(_declared(stack), states, api, address, live_id, stack.workspace)
     click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
 
@@ -682,6 +685,7 @@ def refresh(settings: Settings, path: Path, variables, var_files, state_path, au
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "refresh", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+        _print_header(states, stack.workspace)
         state = states.load()
         observed = _observe_for_drift(api, state, stack.workspace)
         report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()))

@@ -122,7 +122,7 @@ def test_each_workspace_has_its_own_row_and_objects(cli, workspace, pg_server, p
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     prod = cli("apply", QUICKSTART, "--workspace", "prod", "--auto-approve")
     assert prod.code == 0, prod.output
-    assert f"State:    postgres:{pg_stack}/prod" in prod.err.splitlines()
+    assert f"State:     postgres:{pg_stack}/prod" in prod.err.splitlines()
 
     default_ids = {a: r["id"] for a, r in json.loads(_stored(pg_server, pg_stack))["resources"].items()}
     prod_ids = {a: r["id"] for a, r in json.loads(_stored(pg_server, f"{pg_stack}/prod"))["resources"].items()}
