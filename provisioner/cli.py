@@ -258,8 +258,9 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]) -> Stack:
-    return load_stack(path, _parse_vars(variables), list(var_files), _trust(), _workspace())
+def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], workspace: str | None = None) -> Stack:
+    """The stack as deployed to `workspace` (default: the one this command works in)."""
+    return load_stack(path, _parse_vars(variables), list(var_files), _trust(), workspace or _workspace())
 
 
 def _provider(stack: Stack) -> dict[str, Any]:
@@ -724,8 +725,9 @@ cli.add_command(_LazyCommand("emulator", "provisioner.emulator.cli:emulator_comm
 
 
 def _register_state() -> None:
-    from provisioner.state_commands import state_group
+    from provisioner.state_commands import state_group, workspace_group
     cli.add_command(state_group, "state")
+    cli.add_command(workspace_group, "workspace")
 
 
 def main(argv: list[str] | None = None) -> None:
