@@ -259,8 +259,9 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...]) -> Stack:
-    return load_stack(path, _parse_vars(variables), list(var_files), _trust(), _workspace())
+def _load(path: Path, variables: tuple[str, ...], var_files: tuple[Path, ...], workspace: str | None = None) -> Stack:
+    """The stack as deployed to `workspace` (default: the one this command works in)."""
+    return load_stack(path, _parse_vars(variables), list(var_files), _trust(), workspace or _workspace())
 
 
 def _provider(stack: Stack) -> dict[str, Any]:
@@ -274,8 +275,10 @@ def _provider(stack: Stack) -> dict[str, Any]:
 
 
 def _connect(provider: dict[str, Any]) -> contextlib.AbstractContextManager[Api]:
+    from provisioner import render
     from provisioner.connection import connect
-    return connect(provider, announce=lambda line: click.echo(line, err=True))
+    return connect(provider, announce=lambda endpoint: click.echo(render.header_line("Endpoint", endpoint),
+                                                                  err=True, nl=False))
 
 
 def _location(stack: Stack, state_path: Path | None) -> Location:
@@ -305,7 +308,7 @@ def _declared(stack: Stack) -> list:
 def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_path: Path | None) -> Plan:
     from provisioner.resources import tagged_kinds
     from provisioner.observe import observe
-    from provisioner.planner import make_plan
+    from provisioner.planner import live_fingerprint, make_plan
     state = states.load()
     moved, forgotten = surgery.edits_of_stack(state, stack.moved, stack.removed)
     state = surgery.replay(state, moved, forgotten)  # planned as if made; apply makes them first
@@ -329,6 +332,8 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     if targets:
         click.echo(TARGETING_WARNING, err=True)
         the_plan = targeted(the_plan, targets)
+        # what it no longer adopts or deletes is no longer checked at apply
+        the_plan = the_plan.model_copy(update={"live_fingerprint": live_fingerprint(state, observed, the_plan.changes)})
     check_prevent_destroy(the_plan, stack.lifecycles)
     return the_plan
 
@@ -478,8 +483,8 @@ def _planned(path: Path, variables, var_files, state_path, destroy: bool) -> Ite
             _print_header(states, saved.workspace)
             state = surgery.replay(states.load(), saved.moved, saved.forgotten)
             observed = observe(api, state, {c.kind for c in saved.changes if c.action is not Action.DELETE},
-                               workspace=saved.workspace)
-            ensure_current(saved, state, live_fingerprint(state, observed))
+                               also={c.kind for c in saved.changes}, workspace=saved.workspace)  # orphans' too
+            ensure_current(saved, state, live_fingerprint(state, observed, saved.changes))
             yield saved, states, api
         return
     stack = _load(path, variables, var_files)
@@ -627,6 +632,7 @@ def import_command(path: Path, address: str, live_id: str, variables, var_files,
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "import", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+        _print_header(states, stack.workspace)
         import_resource(_declared(stack), states, api, address, live_id, stack.workspace)
     click.echo(f"Imported {live_id} as {address}. Run `provisioner plan` to see how it differs from the stack.")
 
@@ -681,6 +687,7 @@ def refresh(settings: Settings, path: Path, variables, var_files, state_path, au
     stack = _load(path, variables, var_files)
     states = _states(stack, state_path)
     with _locked(states, "refresh", path, variables, var_files, state_path), _connect(_provider(stack)) as api:
+        _print_header(states, stack.workspace)
         state = states.load()
         observed = _observe_for_drift(api, state, stack.workspace)
         report = detect(stack.name, _declared(stack), state, observed, state_path=str(states.backend.describe()),
@@ -720,8 +727,9 @@ cli.add_command(_LazyCommand("emulator", "provisioner.emulator.cli:emulator_comm
 
 
 def _register_state() -> None:
-    from provisioner.state_commands import state_group
+    from provisioner.state_commands import state_group, workspace_group
     cli.add_command(state_group, "state")
+    cli.add_command(workspace_group, "workspace")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,18 +25,18 @@ DEFAULT_EMULATOR_DATA = Path("state") / "emulator.sqlite3"
 def connect(provider: dict[str, Any], announce: Callable[[str], None] = lambda line: None) -> Iterator[Api]:
     """`provider` is Provider.model_dump() with `data` already made absolute by the caller.
 
-    `announce` is told, in one line and before anything is contacted, which endpoint this is."""
+    `announce` is told, before anything is contacted, which endpoint this is (e.g. its base URL)."""
     kind = provider.get("kind", "emulator")
     if kind == "emulator":
         url = provider.get("base_url") or os.environ.get(EMULATOR_URL_ENV)
         if url:
             label = f"the emulator at {url}"
-            announce(f"Endpoint: {label}")
+            announce(label)
             yield _api(url, os.environ.get(provider.get("api_key_env") or "", "") or EMULATOR_KEY, provider, label)
             return
         data = Path(provider.get("data") or DEFAULT_EMULATOR_DATA)
         label = f"the embedded emulator (data in {display_path(data)})"
-        announce(f"Endpoint: {label}")
+        announce(label)
         with _embedded_emulator(data) as url:
             yield _api(url, EMULATOR_KEY, provider, label)
         return
@@ -51,7 +51,7 @@ def connect(provider: dict[str, Any], announce: Callable[[str], None] = lambda l
             raise ProvisionerError(f"no API key: the environment variable {variable} is not set",
                                    hint=f"export {variable}=... (the key is never written to the stack or the state)")
         key = "unused"  # many compatible servers take no key, but the SDK insists on one
-    announce(f"Endpoint: {url} (provider {kind})")
+    announce(f"{url} (provider {kind})")
     yield _api(url, key, provider, url)
 
 

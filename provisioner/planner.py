@@ -47,7 +47,7 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     decided: dict[str, Change] = {}
     # every id the state holds, deposed ones too: an old object waiting for deletion is never adopted
     claimed = {r.id for r in state.resources.values() if r.id}
-    fingerprint = live_fingerprint(state, observed)
+    as_apply_reads = observed  # its context knows only the state, as a saved plan's apply observes it
     built: dict[str, dict[str, Any]] = {}  # what was built to read markers: built once
     observed, owned = _with_ownership(wanted, state, observed, built)
     adopted: set[str] = set()
@@ -100,7 +100,7 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         state_lineage=state.lineage,
         state_serial=state.serial,
-        live_fingerprint=fingerprint,
+        live_fingerprint=live_fingerprint(state, as_apply_reads, changes),
         changes=changes,
         steps=schedule(changes, state),
         destroy=destroy,
@@ -143,13 +143,16 @@ def _with_ownership(wanted: dict[str, Declared], state: State, observed: Observe
     return dataclasses.replace(observed, context=context), owned
 
 
-def live_fingerprint(state: State, observed: Observed) -> str:
-    """A hash of the live side of every tracked resource: it moves when anything changed live."""
+def live_fingerprint(state: State, observed: Observed, changes: Sequence[Change] = ()) -> str:
+    """A hash of the live side of every tracked resource, and of every untracked object `changes` act
+    on (adopted, or deleted as orphans): it moves when any of them changed live or vanished."""
+    tracked = {r.id for r in state.resources.values() if r.id}
+    acted_on = [(c.address, c.kind, c.id) for c in changes if c.id and c.id not in tracked]
     view = {}
-    for address, resource in sorted(state.resources.items()):
-        live = observed.objects.get(resource.kind, {}).get(resource.id or "")
-        handler = handler_for(resource.kind)
-        view[address] = None if live is None else handler.live_attributes(live, address, observed.context)
+    for address, kind, live_id in [(a, r.kind, r.id) for a, r in state.resources.items()] + acted_on:
+        live = observed.objects.get(kind, {}).get(live_id or "")
+        view[address] = (None if live is None
+                         else handler_for(kind).live_attributes(live, address, observed.context))
     return hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -273,9 +273,17 @@ class EventPrinter:
         self.stream.flush()
 
 
+HEADER_LABELS = ("Endpoint", "State", "Workspace")  # the run's header, in this order, values in one column
+
+
+def header_line(label: str, value: str) -> str:
+    width = max(len(name) for name in HEADER_LABELS) + 1
+    return f"{label + ':':<{width}} {value}\n"
+
+
 def state_header(state: str, workspace: str) -> str:
     """Which state and workspace a run works on, printed first (after the endpoint) so a wrong one is seen early."""
-    return f"State:    {state}\nWorkspace: {workspace}\n"
+    return header_line("State", state) + header_line("Workspace", workspace)
 
 
 def state_edits_text(plan: Plan) -> str:

@@ -1,4 +1,5 @@
-"""The `provisioner state` commands: list, show, rm, mv, versions and restore on a stack's state.
+"""The `provisioner state` commands: list, show, rm, mv, versions and restore on a stack's state;
+and `provisioner workspace list`, the workspaces that have state.
 
 Owns wiring these commands to the state (locked for the edits) and printing what they did; the
 edits themselves are provisioner.state.surgery's, the kept versions provisioner.state.versions'.
@@ -13,10 +14,14 @@ from pathlib import Path
 import click
 
 from provisioner import render
-from provisioner.cli import Settings, _confirm, _load, _lock, _states, _write_outputs, lock_option, stack_options
+from provisioner.cli import (Settings, _confirm, _load, _location, _lock, _states, _workspace, _write_outputs,
+                             lock_option, stack_options)
+from provisioner.errors import ProvisionerError
 from provisioner.state import surgery
+from provisioner.state.location import workspaces_with_state
 from provisioner.state.model import State
 from provisioner.state.versions import kept_versions, to_restore
+from provisioner.workspaces import DEFAULT_WORKSPACE
 
 PATH = click.argument("path", type=click.Path(exists=True, path_type=Path))
 
@@ -124,6 +129,31 @@ def restore_command(settings: Settings, path: Path, version: int | None, variabl
         _write_outputs(states)
     click.echo(f"Restored serial {chosen.serial} as serial {written.serial}. Nothing live was changed;"
                " `provisioner plan` now shows what the runs since then did, as changes to undo.")
+
+
+@click.group("workspace")
+def workspace_group() -> None:
+    """The workspaces (environments) of a stack."""
+
+
+@workspace_group.command("list")
+@PATH
+@stack_options
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def workspace_list_command(path: Path, variables, var_files, state_path, as_json: bool) -> None:
+    """List the workspaces that have state for the stack; * marks the one this command is in."""
+    if state_path is not None:
+        raise ProvisionerError("--state names one file, which would be every workspace's: workspace list looks"
+                               " where the stack keeps each workspace's state", hint="run it without --state")
+    stack = _load(path, variables, var_files, DEFAULT_WORKSPACE)
+    found, current = workspaces_with_state(_location(stack, None)), _workspace()
+    if as_json:
+        click.echo(json.dumps({"stack": stack.name, "current": current, "workspaces": found}, indent=2))
+        return
+    for name in found:
+        click.echo(f"{'*' if name == current else ' '} {name}")
+    if current not in found:
+        click.echo(f"* {current} (no state yet)")
 
 
 def _differences(current: State, restored: State) -> str:

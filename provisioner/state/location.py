@@ -2,8 +2,9 @@
 
 Owns turning a stack's `state:` settings (or `--state FILE`) into a location such as
 `{"backend": "postgres", "name": "support-bot", "conninfo_env": "PROVISIONER_PG_CONNINFO"}`, and
-a location into a backend. A location names the environment variable holding a connection string,
-never the string: plans are committed and shared. It must not read, write or lock state.
+a location into a backend, and which workspaces have state beside the default workspace's location.
+A location names the environment variable holding a connection string, never the string: plans
+are committed and shared. It must not read, write or lock state.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from provisioner.errors import StateError
 from provisioner.state.backend import StateBackend
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.postgres import PostgresBackend
-from provisioner.workspaces import DEFAULT_WORKSPACE
+from provisioner.workspaces import DEFAULT_WORKSPACE, bad_name
 
 STATE_DIR = Path("state")
 
@@ -68,3 +69,23 @@ def open_backend(location: Mapping[str, str], env: Mapping[str, str] = os.enviro
                          hint="this provisioner knows local and postgres; is it older than the one that"
                          " saved the plan?")
     return LocalFileBackend(location["path"])
+
+
+def workspaces_with_state(default: Location, env: Mapping[str, str] = os.environ) -> list[str]:
+    """The workspaces that have state (a snapshot or a journal), `default` first: the one at `default`,
+    the default workspace's location, and those where `locate` puts theirs: `<workspace>/<file>` in
+    its folder, or the row `<name>/<workspace>`."""
+    backend = open_backend(default, env)
+    if isinstance(backend, PostgresBackend):
+        found = [row.removeprefix(f"{backend.name}/") if row != backend.name else DEFAULT_WORKSPACE
+                 for row in backend.workspace_rows()]
+    else:
+        folder, name = Path(default["path"]).parent, Path(default["path"]).name
+        found = [DEFAULT_WORKSPACE] if _holds_state(LocalFileBackend(folder / name)) else []
+        found += [d.name for d in (folder.iterdir() if folder.is_dir() else ())
+                  if d.name != DEFAULT_WORKSPACE and d.is_dir() and _holds_state(LocalFileBackend(d / name))]
+    return sorted({w for w in found if bad_name(w) is None}, key=lambda w: (w != DEFAULT_WORKSPACE, w))
+
+
+def _holds_state(backend: LocalFileBackend) -> bool:
+    return backend.path.is_file() or backend.journal_path.is_file()

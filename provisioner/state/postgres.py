@@ -108,6 +108,16 @@ class PostgresBackend:
             row = conn.execute("SELECT data FROM provisioner_state WHERE name = %s", (self.name,)).fetchone()
         return bytes(row[0]) if row else None
 
+    def workspace_rows(self) -> list[str]:
+        """The names of the rows of this name and of its workspaces (`<name>/<workspace>`) that hold state."""
+        below = f"{self.name}/"
+        with self._session("read") as conn:
+            rows = conn.execute(
+                "SELECT name FROM provisioner_state WHERE name = %s OR starts_with(name, %s)"
+                " UNION SELECT name FROM provisioner_state_journal WHERE name = %s OR starts_with(name, %s)",
+                (self.name, below, self.name, below)).fetchall()
+        return sorted(row[0] for row in rows)
+
     def write(self, data: bytes) -> None:
         # One transaction: a reader sees the old snapshot and its journal, or the new one alone.
         with self._session("write") as conn, conn.transaction():

@@ -49,7 +49,7 @@ def test_a_refused_connection_fails_fast_and_says_what_it_contacted(cli, workspa
     result = cli("plan", stack)
     elapsed = time.monotonic() - started
     assert result.code == 1
-    assert result.err.splitlines()[0] == f"Endpoint: {url} (provider compatible)"
+    assert result.err.splitlines()[0] == f"Endpoint:  {url} (provider compatible)"
     assert f"cannot reach {url} (connection refused)" in result.err
     assert "hint: check the provider's base_url and that the server is running" in result.err
     assert "Traceback" not in result.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import multiprocessing
 import random
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from provisioner.emulator.testing import running_emulator
 from provisioner.state.local import LocalFileBackend
 from provisioner.state.manager import StateManager
 from tests.conftest import FAST_SWITCHES
-from tests.conftest import replace_in, stack_state
+from tests.conftest import stack_state
 
 # Every request waits this long in the server before it is handled, so an apply killed while its
 # uploads wait there leaves them to be made after it died: intents in state, ids never recorded.
@@ -114,34 +113,32 @@ def test_same_name_same_size_files_are_never_swapped_after_a_crash(cli, workspac
 
 
 def test_a_crashed_dev_apply_never_claims_prod_objects(cli, workspace: Path, fresh):
-    """dev and prod deploy copies of one stack under two names (the same documents, `--var env`). A
-    dev apply killed with its uploads in flight, then prod applied, then dev applied again: dev takes
-    back only its own uploads, and destroying dev leaves prod whole. (Environments of one stack name
-    must be workspaces: separate state files alone share the ownership tags and file markers.)"""
+    """dev and prod are two workspaces of one stack (the same documents; `env` defaults per workspace).
+    A dev apply killed with its uploads in flight, then prod applied, then dev applied again: dev takes
+    back only its own uploads, and destroying dev leaves prod whole."""
     stack = "stacks/support-bot"
-    shutil.copytree(workspace / stack, workspace / "stacks" / "support-prod")
-    replace_in(workspace / "stacks" / "support-prod" / "stack.yaml", "stack: support-bot", "stack: support-prod")
-    dev_state, prod_state = stack_state(workspace, "support-bot"), stack_state(workspace, "support-prod")
-    _apply_killed_with_uploads_in_flight(fresh, 4, stack, "--parallelism", "4")
+    dev, prod = ("--workspace", "dev"), ("--workspace", "prod")
+    dev_state = workspace / stack / "state" / "dev" / "support-bot.json"
+    prod_state = workspace / stack / "state" / "prod" / "support-bot.json"
+    _apply_killed_with_uploads_in_flight(fresh, 4, stack, *dev, "--parallelism", "4")
     assert sum(1 for r in _resources(dev_state).values() if r["id"] is None) >= 3  # ids never recorded
 
-    prod = ["--var", "env=prod"]
-    assert cli("apply", "stacks/support-prod", *prod, "--auto-approve").code == 0
-    prod_ids = {a: r["id"] for a, r in _resources(prod_state, "support-prod").items()}
+    assert cli("apply", stack, *prod, "--auto-approve").code == 0
+    prod_ids = {a: r["id"] for a, r in _resources(prod_state).items()}
     assert len(prod_ids) == 7
 
-    again = cli("apply", stack, "--auto-approve")
+    again = cli("apply", stack, *dev, "--auto-approve")
     assert again.code == 0, again.output
     dev_ids = {a: r["id"] for a, r in _resources(dev_state).items()}
     assert len(dev_ids) == 7 and not set(dev_ids.values()) & set(prod_ids.values()), (dev_ids, prod_ids)
-    assert cli("plan", "stacks/support-prod", *prod, "--detailed-exitcode").code == 0
+    assert cli("plan", stack, *prod, "--detailed-exitcode").code == 0
 
-    assert cli("destroy", stack, "--auto-approve").code == 0
+    assert cli("destroy", stack, *dev, "--auto-approve").code == 0
     client = fresh.client()
     live_files = {f.id for f in client.files.list()}
     assert {i for a, i in prod_ids.items() if a.startswith(("files.", "file_sets."))} <= live_files
     assert client.vector_stores.retrieve(prod_ids["vector_stores.knowledge"]).status == "completed"
     assert client.beta.assistants.retrieve(prod_ids["assistants.support"]).id
     assert len(live_files) == 5  # dev's uploads are all gone, none was left behind
-    assert cli("plan", "stacks/support-prod", *prod, "--detailed-exitcode").code == 0
-
+    assert cli("plan", stack, *prod, "--detailed-exitcode").code == 0
+    assert not stack_state(workspace, "support-bot").exists()  # the default workspace was never used

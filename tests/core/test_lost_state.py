@@ -249,3 +249,51 @@ def test_uploads_of_an_older_provisioner_in_its_stores_are_named_in_a_warning_ne
     assert set(old.values()) <= live  # left alone
     after = cli("plan", "stacks/legacy", "--detailed-exitcode")
     assert after.code == 0 and "Warning" not in after.out, after.output
+
+
+def _edit_outside_refuses(cli, emulator, read_state, saved: Path, stack: str, edit) -> None:
+    """`edit` changes live an object the saved plan acts on but the state does not track: apply refuses."""
+    state_before = stack_state(saved.parent, stack).read_bytes() if stack_state(saved.parent, stack).exists() else None
+    edit()
+    writes = api_writes(emulator)
+    result = cli("apply", str(saved))
+    assert result.code == 1, result.output
+    assert "the live resources changed since the saved plan was made" in result.err
+    assert "run plan again" in result.err and "Traceback" not in result.output
+    assert api_writes(emulator) == writes
+    now = stack_state(saved.parent, stack)
+    assert (now.read_bytes() if now.exists() else None) == state_before
+
+
+def test_a_saved_plan_is_refused_when_an_object_it_adopts_changed_live(cli, workspace: Path, emulator,
+                                                                        api: openai.OpenAI, read_state):
+    assert cli("apply", STACK, "--auto-approve").code == 0
+    store = read_state()["resources"]["vector_stores.knowledge"]["id"]
+    _lose_state(workspace)
+    saved = workspace / "adopt.json"
+    assert cli("plan", STACK, "--out", str(saved)).code == 0
+    assert {c["address"]: c["action"] for c in json.loads(saved.read_text())["changes"]}[
+        "vector_stores.knowledge"] == "adopt"
+
+    _edit_outside_refuses(cli, emulator, read_state, saved, "support-bot",
+                          lambda: api.vector_stores.update(store, name="renamed in the dashboard"))
+    assert api.vector_stores.retrieve(store).name == "renamed in the dashboard"
+
+
+def test_a_saved_plan_is_refused_when_an_orphan_it_deletes_changed_or_vanished(cli, workspace: Path, emulator,
+                                                                                api: openai.OpenAI, read_state):
+    stack = _orph(workspace)
+    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
+    ids = _ids(read_state("orph"))
+    _lose_state(workspace, "orph")
+    stack.write_text(TWO_OF_EACH.split("assistants:")[0])  # the assistants are orphans now
+    saved = workspace / "orphans.json"
+    assert cli("plan", "stacks/orph", "--delete-orphans", "--out", str(saved)).code == 0
+
+    _edit_outside_refuses(cli, emulator, read_state, saved, "orph", lambda: api.beta.assistants.update(
+        ids["assistants.helper"], instructions="someone else's now"))
+    assert api.beta.assistants.retrieve(ids["assistants.helper"]).instructions == "someone else's now"
+    assert cli("plan", "stacks/orph", "--delete-orphans", "--out", str(saved)).code == 0
+    _edit_outside_refuses(cli, emulator, read_state, saved, "orph",
+                          lambda: api.beta.assistants.delete(ids["assistants.bot"]))
+    assert api.beta.assistants.retrieve(ids["assistants.helper"]).id  # not deleted

@@ -39,16 +39,16 @@ def test_plan_and_apply_name_the_endpoint_and_the_state_first(cli, workspace: Pa
     result = cli("plan", STACK)
     assert result.code == 0, result.output
     assert result.err.splitlines()[:2] == [
-        f"Endpoint: the embedded emulator (data in {STACK}/state/emulator.sqlite3)",
-        f"State:    {STACK}/state/support-bot.json"]
+        f"Endpoint:  the embedded emulator (data in {STACK}/state/emulator.sqlite3)",
+        f"State:     {STACK}/state/support-bot.json"]
 
     result = cli("apply", STACK, "--auto-approve", "--state", "elsewhere.json")
     assert result.code == 0, result.output
-    assert result.err.splitlines()[1] == "State:    elsewhere.json"  # --state is taken from the working directory
+    assert result.err.splitlines()[1] == "State:     elsewhere.json"  # --state is taken from the working directory
     assert (workspace / "elsewhere.json").is_file()
 
 
 def test_a_running_emulator_is_named_by_its_url(cli, workspace: Path, emulator):
     result = cli("plan", STACK)
     assert result.code == 0, result.output
-    assert result.err.splitlines()[0] == f"Endpoint: the emulator at {emulator.base_url}"
+    assert result.err.splitlines()[0] == f"Endpoint:  the emulator at {emulator.base_url}"

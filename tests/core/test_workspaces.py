@@ -135,3 +135,38 @@ def test_a_bad_workspace_name_is_refused(cli, in_workspace, workspace: Path, giv
     assert ("$PROVISIONER_WORKSPACE" if how == "env" else "--workspace") in result.err
     assert "Traceback" not in result.output
     assert not (workspace / STACK / "state").exists()
+
+
+def test_refresh_and_import_name_the_endpoint_state_and_workspace_first(cli, workspace: Path, endpoint):
+    assert cli("apply", STACK, "--workspace", "prod", "--auto-approve").code == 0
+    prod_state = workspace / STACK / "state" / "prod" / "support-bot.json"
+    store = _ids(prod_state)["vector_stores.knowledge"]
+    header = [f"Endpoint:  the emulator at {endpoint.base_url}",
+              f"State:     {STACK}/state/prod/support-bot.json",
+              "Workspace: prod"]
+    endpoint.client().vector_stores.update(store, name="renamed in the dashboard")
+    refreshed = cli("refresh", STACK, "--workspace", "prod", "--auto-approve")
+    assert refreshed.code == 0, refreshed.output
+    assert refreshed.err.splitlines()[:3] == header
+
+    assert cli("state", "rm", STACK, "vector_stores.knowledge", "--workspace", "prod").code == 0
+    imported = cli("import", STACK, "vector_stores.knowledge", store, "--workspace", "prod")
+    assert imported.code == 0, imported.output
+    assert imported.err.splitlines()[:3] == header
+    assert _ids(prod_state)["vector_stores.knowledge"] == store
+
+
+def test_workspace_list_shows_the_workspaces_with_state_and_marks_the_current_one(cli, in_workspace,
+                                                                                   workspace: Path, endpoint):
+    assert cli("workspace", "list", STACK).out.splitlines() == ["* default (no state yet)"]
+    for name in ("prod", "dev"):
+        assert cli("apply", STACK, "--workspace", name, "--auto-approve").code == 0
+    (workspace / STACK / "state" / "notes").mkdir()  # a folder without this stack's state is no workspace
+
+    listed = in_workspace("dev", "workspace", "list", STACK)
+    assert listed.code == 0, listed.output
+    assert listed.out.splitlines() == ["* dev", "  prod"]  # the default workspace has no state
+    assert cli("apply", STACK, "--auto-approve").code == 0
+    found = json.loads(cli("workspace", "list", f"{STACK}/stack.yaml", "--workspace", "staging", "--json").out)
+    assert found == {"stack": "support-bot", "current": "staging", "workspaces": ["default", "dev", "prod"]}
+    assert cli("workspace", "list", STACK).out.splitlines() == ["* default", "  dev", "  prod"]

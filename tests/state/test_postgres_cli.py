@@ -122,7 +122,7 @@ def test_each_workspace_has_its_own_row_and_objects(cli, workspace, pg_server, p
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     prod = cli("apply", QUICKSTART, "--workspace", "prod", "--auto-approve")
     assert prod.code == 0, prod.output
-    assert f"State:    postgres:{pg_stack}/prod" in prod.err.splitlines()
+    assert f"State:     postgres:{pg_stack}/prod" in prod.err.splitlines()
 
     default_ids = {a: r["id"] for a, r in json.loads(_stored(pg_server, pg_stack))["resources"].items()}
     prod_ids = {a: r["id"] for a, r in json.loads(_stored(pg_server, f"{pg_stack}/prod"))["resources"].items()}
@@ -132,3 +132,15 @@ def test_each_workspace_has_its_own_row_and_objects(cli, workspace, pg_server, p
     assert json.loads(planned.out)["has_changes"] is False
     assert not any(i in planned.output for i in default_ids.values())
     assert cli("state", "list", QUICKSTART, "--workspace", "prod").out.split() == sorted(prod_ids)
+
+
+def test_workspace_list_names_the_rows_of_this_stack_only(cli, workspace, pg_server, pg_stack):
+    assert cli("apply", QUICKSTART, "--workspace", "prod", "--auto-approve").code == 0
+    PostgresBackend(pg_server.conninfo, f"{pg_stack}-eu").write(b"{}")  # another stack's row, by its name
+    listed = cli("workspace", "list", QUICKSTART, "--workspace", "prod")
+    assert listed.code == 0, listed.output
+    assert listed.out.splitlines() == ["* prod"]
+    assert cli("apply", QUICKSTART, "--auto-approve").code == 0
+    found = json.loads(cli("workspace", "list", QUICKSTART, "--json").out)
+    assert found == {"stack": "quickstart", "current": "default", "workspaces": ["default", "prod"]}
+    assert pg_server.password not in listed.output
