@@ -20,6 +20,6 @@ RULE = "1 to 32 lowercase letters, digits, '-' or '_', starting with a letter or
 
 def bad_name(name: str) -> str | None:
     """Why `name` cannot name a workspace, or None when it can."""
-    if _NAME.match(name):
+    if _NAME.fullmatch(name):  # match's `$` would let "prod\n" through
         return None
     return f"{name!r} is not a workspace name: use {RULE} (e.g. dev, staging, prod)"

@@ -126,7 +126,7 @@ def test_a_saved_plan_is_applied_only_in_its_workspace(cli, in_workspace, worksp
 
 
 @pytest.mark.parametrize("given", [("--workspace", "Prod"), ("--workspace", "../prod"), ("--workspace", ""),
-                                   ("env", "prod/eu")])
+                                   ("--workspace", "prod\n"), ("env", "prod/eu"), ("env", "dev\n")])
 def test_a_bad_workspace_name_is_refused(cli, in_workspace, workspace: Path, given: tuple[str, str]):
     how, name = given
     result = in_workspace(name, "plan", STACK) if how == "env" else cli("plan", STACK, how, name)
