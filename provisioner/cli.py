@@ -321,6 +321,10 @@ def _plan(stack: Stack, states: StateManager, api: Api, destroy: bool, state_pat
     check_addresses("--target", targets, [*(d.address for d in declared), *state.resources])
     check_addresses("--replace", replace, [a for a, r in state.resources.items() if r.id])
     delete_orphans = bool(meta.get("delete_orphans"))
+    if delete_orphans and targets:  # a targeted plan keeps only what its targets need: no orphan is one
+        raise ProvisionerError("--delete-orphans cannot be combined with --target: an orphan is at no address"
+                               " a target names, so the targeted plan would drop its delete in silence;"
+                               " nothing was changed", hint="run it without --target")
     # orphans are looked for among the kinds read; asked to delete them, every kind with tags is read
     observed = observe(api, state, {d.kind for d in wanted}, [ref for d in wanted for ref in d.external],
                        also=tagged_kinds() if delete_orphans else (), workspace=stack.workspace)

@@ -297,3 +297,20 @@ def test_a_saved_plan_is_refused_when_an_orphan_it_deletes_changed_or_vanished(c
     _edit_outside_refuses(cli, emulator, read_state, saved, "orph",
                           lambda: api.beta.assistants.delete(ids["assistants.bot"]))
     assert api.beta.assistants.retrieve(ids["assistants.helper"]).id  # not deleted
+
+
+def test_delete_orphans_with_a_target_is_refused_rather_than_dropping_the_orphans_delete(
+        cli, workspace: Path, api: openai.OpenAI, read_state):
+    stack = _orph(workspace)
+    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
+    ids = _ids(read_state("orph"))
+    _lose_state(workspace, "orph")
+    replace_in(stack, "  helper: {model: gpt-4o, instructions: help}\n", "")
+
+    for command in ("plan", "apply"):
+        result = cli(command, "stacks/orph", "--target", "vector_stores.kb", "--delete-orphans",
+                     *(["--auto-approve"] if command == "apply" else []))
+        assert result.code == 1, result.output
+        assert "--delete-orphans cannot be combined with --target" in result.err
+        assert "Traceback" not in result.output
+    assert api.beta.assistants.retrieve(ids["assistants.helper"]).id
