@@ -99,19 +99,11 @@ class StateManager:
             return self._current.model_copy(deep=True)
 
     def current(self) -> State:
-        """A copy of the state as last loaded or written by this manager (loading it if need be).
-
-        It costs the size of the state: a hot path reads one resource with `resource()` instead."""
+        """A copy of the state as last loaded or written by this manager (loading it if need be); it
+        costs the size of the state, so the applier, which records after every call, never reads it."""
         self._ensure_loaded()
         with self._mutex:
             return self._held().model_copy(deep=True)
-
-    def resource(self, address: str) -> ResourceState | None:
-        """A copy of one resource as held now: costs the size of that resource, not of the state."""
-        self._ensure_loaded()
-        with self._mutex:
-            found = self._held().resources.get(address)
-            return found.model_copy(deep=True) if found is not None else None
 
     def _ensure_loaded(self) -> None:
         # not under the mutex: load() takes the append lock first, like every writer

@@ -33,10 +33,6 @@ class ReadsRecorded(StateManager):
         self.reads.append("current")
         return super().current()
 
-    def resource(self, address: str):
-        self.reads.append(address)
-        return super().resource(address)
-
 
 def test_a_saved_plan_with_replacements_and_a_delete_is_applied_without_reading_state(
         cli, workspace: Path, read_state, api: openai.OpenAI):
