@@ -1,7 +1,9 @@
 """Reads the live world with list endpoints, for the kinds a run touches.
 
-Owns which kinds are read (only those declared or tracked, so a stack without Assistants API
-assistants never calls /v1/assistants). It must not decide anything: the planner does.
+Owns which kinds are read (only those declared, tracked, or looked at for orphans, so a stack
+without Assistants API assistants never calls /v1/assistants), and the context the handlers read
+them in (the state's ids, and the workspace whose tags make an object this stack's). It must not
+decide anything: the planner does.
 """
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from typing import Any, Iterable
 
 from provisioner.api.base import Api, Obj
 from provisioner.resources import HANDLERS, external_kinds, model_kinds
-from provisioner.resources.base import DEFAULT_WORKSPACE, ObserveContext
+from provisioner.resources.base import ObserveContext
 from provisioner.state.model import State
+from provisioner.workspaces import DEFAULT_WORKSPACE
 
 
 @dataclass(frozen=True)
