@@ -60,6 +60,15 @@ def _orph(workspace: Path) -> Path:
     return folder / "stack.yaml"
 
 
+def _orph_applied_then_lost(cli, workspace: Path, read_state) -> tuple[Path, dict[str, str]]:
+    """The orph stack applied, then its state lost: its stack file, and the ids it had."""
+    stack = _orph(workspace)
+    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
+    ids = _ids(read_state("orph"))
+    _lose_state(workspace, "orph")
+    return stack, ids
+
+
 def test_a_deleted_state_adopts_every_tagged_object_and_makes_no_api_write(cli, workspace: Path, emulator,
                                                                             read_state):
     assert cli("apply", STACK, "--auto-approve").code == 0
@@ -118,10 +127,7 @@ def test_responses_definitions_have_no_server_object_and_are_recorded_again(cli,
 
 def test_an_address_dropped_while_the_state_was_lost_is_an_orphan_deleted_only_when_asked(
         cli, workspace: Path, api: openai.OpenAI, read_state):
-    stack = _orph(workspace)
-    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
-    ids = _ids(read_state("orph"))
-    _lose_state(workspace, "orph")
+    stack, ids = _orph_applied_then_lost(cli, workspace, read_state)
     replace_in(stack, "  old: {files: [notes]}\n", "")
     replace_in(stack, "  helper: {model: gpt-4o, instructions: help}\n", "")
 
@@ -159,10 +165,7 @@ def test_an_address_dropped_while_the_state_was_lost_is_an_orphan_deleted_only_w
 
 def test_a_kind_the_stack_no_longer_declares_is_searched_for_orphans_when_deleting_them(
         cli, workspace: Path, api: openai.OpenAI, read_state):
-    stack = _orph(workspace)
-    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
-    ids = _ids(read_state("orph"))
-    _lose_state(workspace, "orph")
+    stack, ids = _orph_applied_then_lost(cli, workspace, read_state)
     stack.write_text(TWO_OF_EACH.split("assistants:")[0])  # no assistant left: /v1/assistants is not read
 
     result = cli("apply", "stacks/orph", "--delete-orphans", "--auto-approve")
@@ -282,10 +285,7 @@ def test_a_saved_plan_is_refused_when_an_object_it_adopts_changed_live(cli, work
 
 def test_a_saved_plan_is_refused_when_an_orphan_it_deletes_changed_or_vanished(cli, workspace: Path, emulator,
                                                                                 api: openai.OpenAI, read_state):
-    stack = _orph(workspace)
-    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
-    ids = _ids(read_state("orph"))
-    _lose_state(workspace, "orph")
+    stack, ids = _orph_applied_then_lost(cli, workspace, read_state)
     stack.write_text(TWO_OF_EACH.split("assistants:")[0])  # the assistants are orphans now
     saved = workspace / "orphans.json"
     assert cli("plan", "stacks/orph", "--delete-orphans", "--out", str(saved)).code == 0
@@ -301,10 +301,7 @@ def test_a_saved_plan_is_refused_when_an_orphan_it_deletes_changed_or_vanished(c
 
 def test_delete_orphans_with_a_target_is_refused_rather_than_dropping_the_orphans_delete(
         cli, workspace: Path, api: openai.OpenAI, read_state):
-    stack = _orph(workspace)
-    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
-    ids = _ids(read_state("orph"))
-    _lose_state(workspace, "orph")
+    stack, ids = _orph_applied_then_lost(cli, workspace, read_state)
     replace_in(stack, "  helper: {model: gpt-4o, instructions: help}\n", "")
 
     for command in ("plan", "apply"):
