@@ -24,6 +24,14 @@ _VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_\-]*)$")
 WORKSPACE_REF = "workspace"
 
 
+def refers_to(data: Any, ref: str) -> bool:
+    """Whether a string in `data` (a scalar or a list of them) interpolates `${ref}`: not `$${ref}`,
+    which is a literal."""
+    texts = data if isinstance(data, list) else [data]
+    return any(m.group(1) is not None and m.group(1).strip() == ref
+               for text in texts if isinstance(text, str) for m in _TOKEN.finditer(text))
+
+
 @dataclass(frozen=True)
 class Declared:
     """One entry of `variables:` as written: its defaults and where it was declared."""

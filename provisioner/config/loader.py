@@ -21,7 +21,7 @@ from provisioner import lifecycle
 from provisioner.addresses import address
 from provisioner.config import filesets
 from provisioner.config.confine import Confinement
-from provisioner.config.interpolate import WORKSPACE_REF, Declared, Interpolator, resolve_variables
+from provisioner.config.interpolate import WORKSPACE_REF, Declared, Interpolator, refers_to, resolve_variables
 from provisioner.config.references import References
 from provisioner.config.schemas import EMPTY_PARAMETERS, check_schema
 from provisioner.config.spec import (
@@ -275,8 +275,9 @@ class _Loader:
         interpolate = Interpolator(values, declared, env, secret_env, self.diags, readable_env=readable,
                                    workspace=self.workspace)
         state = data.get("state")
-        self.state_names_workspace = isinstance(state, dict) and _contains(
-            [state.get("path"), state.get("name")], "${" + WORKSPACE_REF + "}")
+        # a literal `$${workspace}` names one file for every workspace: it is made each one's like any other
+        self.state_names_workspace = isinstance(state, dict) and refers_to(
+            [state.get("path"), state.get("name")], WORKSPACE_REF)
         result = {key: value if key == "variables" else interpolate.tree(value, self.smap, (key,))
                   for key, value in data.items()}
         self.validate.quiet |= interpolate.failed | env_only.failed

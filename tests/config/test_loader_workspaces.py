@@ -90,6 +90,14 @@ def test_a_state_file_or_row_named_by_the_stack_is_the_workspace_own(tree):
     templated = STACK.replace("states/s.json", "states/${workspace}.json")
     (root / "stack.yaml").write_text(templated)
     assert load_stack(root, workspace="prod").state.path == str(states / "prod.json")  # as written
+    spaced = STACK.replace("states/s.json", "states/${ workspace }.json")
+    (root / "stack.yaml").write_text(spaced)
+    assert load_stack(root, workspace="prod").state.path == str(states / "prod.json")
+    # a literal "${workspace}" names one file: each workspace still gets its own beside it
+    literal = STACK.replace("states/s.json", "states/$${workspace}.json")
+    (root / "stack.yaml").write_text(literal)
+    assert load_stack(root).state.path == str(states / "${workspace}.json")
+    assert load_stack(root, workspace="prod").state.path == str(states / "prod" / "${workspace}.json")
 
     pg = "state: {backend: postgres, conninfo_env: PG, name: bot}\n"
     (root / "stack.yaml").write_text(STACK.replace("state:\n  path: states/s.json\n", pg))
