@@ -44,7 +44,8 @@ class StateSpec(Spec):
     backend: Literal["local", "postgres"] = "local"
     path: str | None = None  # local: the state file, relative to the stack file (default state/<stack>.json there too)
     conninfo_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")  # postgres
-    name: str | None = Field(default=None, min_length=1, max_length=200)  # postgres: the row (default: the stack)
+    # postgres: the row (default: the stack); no "/", which separates a workspace's row (`<name>/<ws>`)
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^/]+$")
 
 
 class Variable(Spec):

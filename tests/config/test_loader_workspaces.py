@@ -3,6 +3,7 @@ precedence, and where each workspace's state goes when the stack names a file or
 from __future__ import annotations
 
 from provisioner.config.loader import load_stack
+from provisioner.errors import StackError
 
 STACK = """
 stack: s
@@ -106,3 +107,15 @@ def test_a_state_file_or_row_named_by_the_stack_is_the_workspace_own(tree):
     (root / "stack.yaml").write_text(STACK.replace("state:\n  path: states/s.json\n",
                                                    pg.replace("name: bot", "name: 'bot-${workspace}'")))
     assert load_stack(root, workspace="prod").state.name == "bot-prod"
+
+
+def test_a_row_named_by_the_stack_cannot_take_another_stacks_workspace_row(tree):
+    # `bot/prod` is the row of stack bot's prod workspace: a stack naming it would share that state
+    root = tree({"stack/stack.yaml": STACK.replace("state:\n  path: states/s.json\n",
+                                                   "state: {backend: postgres, conninfo_env: PG, name: bot/prod}\n")})
+    try:
+        load_stack(root / "stack")
+    except StackError as error:
+        assert "stack.yaml:" in str(error) and "state.name" in str(error), str(error)
+    else:
+        raise AssertionError("a state row named with a / was accepted")
