@@ -13,9 +13,8 @@ from pathlib import Path
 
 import click
 
-from provisioner import render
-from provisioner.cli import (Settings, _confirm, _load, _location, _lock, _states, _workspace, _write_outputs,
-                             lock_option, stack_options)
+from provisioner.commands.options import Settings, _workspace, lock_option, stack_options
+from provisioner.commands.run import _confirm, _load, _location, _lock, _states, _write_outputs
 from provisioner.errors import ProvisionerError
 from provisioner.state import surgery
 from provisioner.state.location import workspaces_with_state
@@ -48,6 +47,7 @@ def list_command(path: Path, variables, var_files, state_path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
 def show_command(path: Path, address: str, variables, var_files, state_path, as_json: bool) -> None:
     """Print what the state holds for ADDRESS: its live id and recorded attributes."""
+    from provisioner import render  # only when it runs: registering the group must not import the renderers
     state = _states(_load(path, variables, var_files), state_path).load()
     resource = surgery.tracked(state, address)
     if as_json:
