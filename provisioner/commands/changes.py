@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import click
 
-from provisioner.commands.options import Settings, _trust, _workspace, lock_option, stack_options, targeting_options
-from provisioner.commands.options import unlocked_lock_option
+from provisioner.commands.options import (Settings, _trust, _workspace, lock_option, stack_options, targeting_options,
+                                          unlocked_lock_option)
 from provisioner.commands.run import (ExitCode, _confirm, _connect, _declared, _is_saved_plan, _load, _location,
                                       _locked, _print_header, _provider, _saved_plan, _states, _write_outputs)
 from provisioner.config.spec import Stack

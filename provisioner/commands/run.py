@@ -3,7 +3,7 @@ and the workspace), connect (announcing the endpoint), open and lock its state (
 --lock-timeout), read a saved plan, ask for confirmation, keep the outputs file in step.
 
 Owns these steps and the exit codes. It must not decide anything a plan decides, nor print
-anything but the headers and prompts of a run.
+anything but a run's headers, prompts and lock waits.
 """
 from __future__ import annotations
 
