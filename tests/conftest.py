@@ -149,3 +149,44 @@ def read_state(workspace: Path):
     def read(stack: str = "support-bot") -> dict:
         return json.loads(stack_state(workspace, stack).read_text())
     return read
+
+
+# The quickstart's assistant on the Assistants API (the quickstart itself deploys an Agent), with
+# what only that target takes (temperature, a strict function): for tests of that target.
+WEATHER_ASSISTANT = """\
+stack: weather
+provider:
+  kind: emulator
+functions:
+  get_weather:
+    description: Current weather for a city.
+    strict: true
+    parameters:
+      type: object
+      properties:
+        city: {type: string, description: "City name, e.g. Paris"}
+        unit: {type: string, enum: [celsius, fahrenheit]}
+      required: [city, unit]
+      additionalProperties: false
+assistants:
+  weather:
+    target: assistants_api
+    model: gpt-4o-mini
+    name: Weather helper
+    instructions: |
+      You answer questions about the weather. Call get_weather for current conditions.
+    tools:
+      - type: function
+        function: get_weather
+    temperature: 0.3
+    metadata:
+      team: examples
+"""
+
+
+def weather_assistant(workspace: Path) -> str:
+    """Writes stacks/weather (WEATHER_ASSISTANT) into the workspace; returns the path to pass the CLI."""
+    folder = workspace / "stacks" / "weather"
+    folder.mkdir(parents=True)
+    (folder / "stack.yaml").write_text(WEATHER_ASSISTANT)
+    return "stacks/weather"

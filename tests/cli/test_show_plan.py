@@ -29,4 +29,4 @@ def test_show_prints_a_saved_plan_as_text_and_json(cli, workspace: Path, emulato
 def test_show_of_a_stack_still_prints_its_state(cli, workspace: Path):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     shown = cli("show", QUICKSTART)
-    assert shown.code == 0 and "assistants.weather  asst_" in shown.out
+    assert shown.code == 0 and "assistants.weather  agent_" in shown.out

@@ -17,7 +17,7 @@ def _assistant_id(read_state) -> str:
 
 def test_a_change_made_outside_shows_as_drift_with_exit_code_2(cli, workspace: Path, read_state, api: openai.OpenAI):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
-    api.beta.assistants.update(_assistant_id(read_state), instructions="Edited by hand in the dashboard.")
+    api.beta.agents.update(_assistant_id(read_state), instructions="Edited by hand in the dashboard.")
 
     result = cli("plan", QUICKSTART, "--detailed-exitcode")
     assert result.code == 2
@@ -26,14 +26,14 @@ def test_a_change_made_outside_shows_as_drift_with_exit_code_2(cli, workspace: P
     assert '~ instructions: "Edited by hand in the dashboard."' in result.out
 
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
-    assert api.beta.assistants.retrieve(_assistant_id(read_state)).instructions.startswith("You answer questions")
+    assert api.beta.agents.retrieve(_assistant_id(read_state)).instructions.startswith("You answer questions")
     assert cli("plan", QUICKSTART, "--detailed-exitcode").code == 0
 
 
 def test_a_resource_deleted_outside_is_planned_again(cli, workspace: Path, read_state, api: openai.OpenAI):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     old = _assistant_id(read_state)
-    api.beta.assistants.delete(old)
+    api.beta.agents.delete(old)
     plan = json.loads(cli("plan", QUICKSTART, "--json").out)
     change = next(c for c in plan["changes"] if c["address"] == "assistants.weather")
     assert change["action"] == "create" and change["drift"] is True
@@ -52,7 +52,7 @@ def test_saved_plan_applies_exactly_and_only_once(cli, workspace: Path, read_sta
     applied = cli("apply", "quickstart.plan.json")  # a saved plan was reviewed already: no prompt
     assert applied.code == 0, applied.output
     assert "1 added" in applied.out
-    assert read_state("quickstart")["resources"]["assistants.weather"]["id"].startswith("asst_")
+    assert read_state("quickstart")["resources"]["assistants.weather"]["id"].startswith("agent_")
 
     again = cli("apply", "quickstart.plan.json")
     assert again.code == 1
@@ -62,20 +62,20 @@ def test_saved_plan_applies_exactly_and_only_once(cli, workspace: Path, read_sta
 def test_saved_plan_is_refused_when_live_resources_changed(cli, workspace: Path, read_state, api: openai.OpenAI):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     stack_file = workspace / QUICKSTART / "stack.yaml"
-    stack_file.write_text(stack_file.read_text().replace("temperature: 0.3", "temperature: 0.5"))
+    stack_file.write_text(stack_file.read_text().replace("reasoning_effort: low", "reasoning_effort: medium"))
     assert cli("plan", QUICKSTART, "--out", "p.json").code == 0
-    api.beta.assistants.update(_assistant_id(read_state), name="renamed by hand")
+    api.beta.agents.update(_assistant_id(read_state), name="renamed by hand")
 
     result = cli("apply", "p.json")
     assert result.code == 1
     assert "the live resources changed since the saved plan was made" in result.err
-    assert api.beta.assistants.retrieve(_assistant_id(read_state)).temperature == 0.3
+    assert api.beta.agents.retrieve(_assistant_id(read_state)).reasoning.effort == "low"
 
 
 def test_plan_json_and_markdown_are_machine_and_review_friendly(cli, workspace: Path):
     plan = json.loads(cli("plan", QUICKSTART, "--json").out)
     assert plan["summary"]["create"] == 1 and plan["has_changes"] is True
-    assert plan["changes"][0]["after"]["tools"][0]["function"]["name"] == "get_weather"
+    assert plan["changes"][0]["after"]["tools"][0]["name"] == "get_weather"  # an Agent's function tool is flat
     markdown = cli("plan", QUICKSTART, "--markdown").out
     assert "| `assistants.weather` | create |" in markdown
 

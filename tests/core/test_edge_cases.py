@@ -725,13 +725,13 @@ def test_a_hand_edit_later_adopted_by_the_stack_stops_showing_as_drift(cli, work
     stack = "stacks/quickstart"
     apply_ok(cli, stack)
     bot = ids(workspace, "quickstart")["assistants.weather"]
-    api.beta.assistants.update(bot, temperature=0.5)
-    edit(workspace, stack, "temperature: 0.3", "temperature: 0.5")
+    api.beta.agents.update(bot, reasoning={"effort": "medium"})
+    edit(workspace, stack, "reasoning_effort: low", "reasoning_effort: medium")
 
     first = cli("plan", stack, "--detailed-exitcode")
     assert first.code in (0, 2), first.output
     apply_ok(cli, stack)
-    assert api.beta.assistants.retrieve(bot).temperature == 0.5
+    assert api.beta.agents.retrieve(bot).reasoning.effort == "medium"
     result = cli("plan", stack, "--detailed-exitcode")
     assert result.code == 0, result.output
     assert "Drift" not in result.out and "changed outside" not in result.out, result.out

@@ -48,9 +48,9 @@ def test_an_existing_file_is_never_loosened(cli, workspace: Path):
     state_file = stack_state(workspace, "quickstart")
     stack = workspace / "stacks" / "quickstart" / "stack.yaml"
     # 0644 as older versions made it: tightened; 0400 set by the user: kept
-    for before, after, temperature in ((0o644, 0o600, "0.4"), (0o400, 0o400, "0.5")):
+    for before, after, effort in ((0o644, 0o600, "medium"), (0o400, 0o400, "high")):
         state_file.chmod(before)
-        stack.write_text(re.sub(r"temperature: [0-9.]+", f"temperature: {temperature}", stack.read_text()))
+        stack.write_text(re.sub(r"reasoning_effort: [a-z]+", f"reasoning_effort: {effort}", stack.read_text()))
         result = cli("apply", "stacks/quickstart", "--auto-approve")
         assert result.code == 0 and "1 changed" in result.out, result.output
         assert _mode(state_file) == after

@@ -27,7 +27,7 @@ def _edit(workspace: Path, stack: str, old: str, new: str) -> None:
 def test_an_instruction_edited_by_hand_is_drift_in_every_format_and_drift_writes_nothing(
         cli, clean, workspace: Path, read_state, api: openai.OpenAI):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
-    api.beta.assistants.update(_assistant_id(read_state), instructions="Edited by hand in the dashboard.")
+    api.beta.agents.update(_assistant_id(read_state), instructions="Edited by hand in the dashboard.")
     state_before = (stack_state(workspace, "quickstart")).read_bytes()
     clean.reset_stats()
 
@@ -64,16 +64,16 @@ def test_an_instruction_edited_by_hand_is_drift_in_every_format_and_drift_writes
 
 def test_an_unapplied_stack_edit_is_pending_not_drift(cli, clean, workspace: Path):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
-    _edit(workspace, QUICKSTART, "temperature: 0.3", "temperature: 0.5")
+    _edit(workspace, QUICKSTART, "reasoning_effort: low", "reasoning_effort: medium")
 
     result = cli("drift", QUICKSTART)
     assert result.code == 0, result.output
     assert "No drift" in result.out
-    assert "Pending edits of the stack" in result.out and "assistants.weather: update (temperature)" in result.out
+    assert "Pending edits of the stack" in result.out and "assistants.weather: update (reasoning)" in result.out
     report = json.loads(cli("drift", QUICKSTART, "--json").out)
     assert report["drift"] == [] and report["has_drift"] is False
     assert [(p["address"], p["action"]) for p in report["pending"]] == [("assistants.weather", "update")]
-    assert report["pending"][0]["diff"][0] == {"path": "temperature", "before": 0.3, "after": 0.5,
+    assert report["pending"][0]["diff"][0] == {"path": "reasoning.effort", "before": "low", "after": "medium",
                                                "forces_replacement": False}
 
 
@@ -106,7 +106,7 @@ def test_a_store_deleted_by_hand_a_tagged_orphan_and_a_hand_made_assistant_are_e
 def test_refresh_accepts_the_drift_then_drift_is_clean(cli, clean, workspace: Path, read_state,
                                                        api: openai.OpenAI):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
-    api.beta.assistants.update(_assistant_id(read_state), instructions="Edited by hand.")
+    api.beta.agents.update(_assistant_id(read_state), instructions="Edited by hand.")
 
     refused = cli("refresh", QUICKSTART)  # no terminal to confirm on
     assert refused.code == 1 and "without confirmation" in refused.err
@@ -129,7 +129,7 @@ def test_refresh_forgets_a_resource_deleted_by_hand_and_the_next_apply_makes_it_
         cli, clean, workspace: Path, read_state, api: openai.OpenAI):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     old = _assistant_id(read_state)
-    api.beta.assistants.delete(old)
+    api.beta.agents.delete(old)
     assert cli("refresh", QUICKSTART, "--auto-approve").code == 0
     assert "assistants.weather" not in read_state("quickstart")["resources"]
     drift = cli("drift", QUICKSTART)

@@ -39,7 +39,7 @@ def test_apply_plan_show_and_a_held_lock(cli, workspace, pg_server, pg_stack, ho
     assert again.code == 0 and "No changes." in again.out
 
     shown = cli("show", QUICKSTART)
-    assert shown.code == 0 and "assistants.weather  asst_" in shown.out
+    assert shown.code == 0 and "assistants.weather  agent_" in shown.out
 
     stored = _stored(pg_server, pg_stack)
     assert json.loads(stored)["stack"] == "quickstart"
@@ -64,9 +64,9 @@ def test_a_saved_plan_applies_to_the_same_database_and_names_only_the_variable(c
                                                                                  monkeypatch):
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     stack = workspace / QUICKSTART / "stack.yaml"
-    stack.write_text(stack.read_text().replace("temperature: 0.3", "temperature: 0.5"))
+    stack.write_text(stack.read_text().replace("reasoning_effort: low", "reasoning_effort: medium"))
     planned = cli("plan", QUICKSTART, "--out", "plan.json")
-    assert planned.code == 0 and "temperature" in planned.out
+    assert planned.code == 0 and "reasoning.effort" in planned.out
 
     saved = (workspace / "plan.json").read_text()
     assert VARIABLE in saved and pg_server.password not in saved
@@ -101,7 +101,7 @@ def test_the_state_before_the_last_apply_is_restored_from_the_database(cli, work
     stack = workspace / QUICKSTART / "stack.yaml"
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
     before = json.loads(_stored(pg_server, pg_stack))
-    stack.write_text(stack.read_text().replace("temperature: 0.3", "temperature: 0.5"))
+    stack.write_text(stack.read_text().replace("reasoning_effort: low", "reasoning_effort: medium"))
     assert cli("apply", QUICKSTART, "--auto-approve").code == 0
 
     listed = cli("state", "versions", QUICKSTART)
@@ -112,9 +112,9 @@ def test_the_state_before_the_last_apply_is_restored_from_the_database(cli, work
     assert after["resources"] == before["resources"] and after["serial"] > before["serial"]
     assert pg_server.password not in restored.output
 
-    stack.write_text(stack.read_text().replace("temperature: 0.5", "temperature: 0.3"))
+    stack.write_text(stack.read_text().replace("reasoning_effort: medium", "reasoning_effort: low"))
     planned = cli("plan", QUICKSTART)
-    assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.out and "0.5" in planned.out
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.out and '"medium"' in planned.out
 
 
 def test_each_workspace_has_its_own_row_and_objects(cli, workspace, pg_server, pg_stack):
