@@ -1,8 +1,8 @@
 """`--target ADDRESS` and `--replace ADDRESS`: checking the addresses and narrowing a plan to targets.
 
 Owns which changes a targeted plan keeps (the targets and everything they depend on, through each
-change's depends_on; a delete only if targeted itself) with their steps, and the warning that the
-plan is partial. It must not decide actions: the planner does (`make_plan(replace=...)`).
+change's depends_on; a delete only if targeted itself) with their steps, ordered as in the whole plan
+(through the steps it drops), and the warning that the plan is partial. It must not decide actions: the planner does (`make_plan(replace=...)`).
 """
 from __future__ import annotations
 
