@@ -2,7 +2,8 @@
 stack's own pending edits; and the refreshed state that accepts it (Terraform's refresh-only).
 
 Owns the read-only comparisons: recorded vs live per tracked resource (changed or deleted out of
-band), orphans (live objects tagged with this stack and workspace that the state does not hold), unmanaged
+band), orphans (the plan's: live objects tagged with this stack and workspace that the state does not
+hold nor the next plan adopt), unmanaged
 objects (of the kinds that carry metadata, tagged by no stack), and pending edits (declared vs
 recorded, which are not drift); fields a resource's `ignore_changes` names are neither. It must not call the API or write state: the CLI reads the state
 and the live world, hands them here, and writes the refreshed state only for `refresh`.
@@ -20,14 +21,15 @@ from provisioner.lifecycle import as_live, ignored_attributes
 from provisioner.observe import Observed, is_deposed
 from provisioner.plan import FieldChange, Frozen, unknown_id
 from provisioner.planner import _compared as comparable  # the one rule of which attributes are compared
+from provisioner.planner import untracked
 from provisioner.resources import handler_for, tagged_kinds
-from provisioner.resources.base import OWNER_ADDRESS, OWNER_STACK, Declared, owned_address
+from provisioner.resources.base import OWNER_STACK, Declared
 from provisioner.state.model import State
 
 FORMAT_VERSION = 1
 
 Status = Literal["changed", "deleted", "orphan", "unmanaged"]
-PendingAction = Literal["create", "update", "replace", "delete"]
+PendingAction = Literal["create", "adopt", "update", "replace", "delete"]
 
 
 class Drifted(Frozen):
@@ -71,11 +73,15 @@ class DriftReport(Frozen):
 
 def detect(stack_name: str, declared: list[Declared], state: State, observed: Observed, *,
            unmanaged: bool = False, state_path: str = "", lifecycles: Mapping[str, Lifecycle] = {}) -> DriftReport:
-    drift = [*_tracked(state, observed, lifecycles), *_untracked(stack_name, state, observed, unmanaged)]
+    # what the next plan adopts is a pending adopt, not an orphan; a duplicate it leaves is one (planner.untracked)
+    adopted, orphans = untracked(declared, state, observed)
+    drift = [*_tracked(state, observed, lifecycles),
+             *[Drifted(address=o.address, kind=o.kind, status="orphan", id=o.id, name=o.name) for o in orphans],
+             *(_unmanaged(state, observed) if unmanaged else [])]
     return DriftReport(stack=stack_name, state_path=state_path, unmanaged_checked=unmanaged,
                        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        checked=sum(1 for r in state.resources.values() if r.id and not is_deposed(r.address)),
-                       drift=drift, pending=_pending(declared, state, lifecycles))
+                       drift=drift, pending=_pending(declared, state, lifecycles, adopted))
 
 
 def live_view(state: State, observed: Observed, address: str) -> dict[str, Any] | None:
@@ -107,27 +113,17 @@ def _tracked(state: State, observed: Observed, lifecycles: Mapping[str, Lifecycl
     return out
 
 
-def _untracked(stack_name: str, state: State, observed: Observed, unmanaged: bool) -> list[Drifted]:
+def _unmanaged(state: State, observed: Observed) -> list[Drifted]:
     claimed = {r.id for r in state.resources.values() if r.id}
-    out = []
     # only kinds whose objects carry the tags can be told to belong to a stack or to none; files
     # carry none in the API: an untracked file may be another stack's upload, so none is reported
-    for kind in tagged_kinds():
-        for live_id, live in sorted(observed.objects.get(kind, {}).items()):
-            metadata = live.get("metadata") or {}
-            if live_id in claimed:
-                continue
-            # another workspace's objects are its own business: neither orphans here nor unmanaged
-            if owned_address(metadata, stack_name, observed.context.workspace) is not None:
-                out.append(Drifted(address=metadata[OWNER_ADDRESS], kind=kind,
-                                   status="orphan", id=live_id, name=live.get("name")))
-            elif unmanaged and OWNER_STACK not in metadata:
-                out.append(Drifted(address=f"{kind} {live_id}", kind=kind, status="unmanaged", id=live_id,
-                                   name=live.get("name")))
-    return out
+    return [Drifted(address=f"{kind} {live_id}", kind=kind, status="unmanaged", id=live_id, name=live.get("name"))
+            for kind in tagged_kinds() for live_id, live in sorted(observed.objects.get(kind, {}).items())
+            if live_id not in claimed and OWNER_STACK not in (live.get("metadata") or {})]
 
 
-def _pending(declared: list[Declared], state: State, lifecycles: Mapping[str, Lifecycle]) -> list[Pending]:
+def _pending(declared: list[Declared], state: State, lifecycles: Mapping[str, Lifecycle],
+             adopted: Mapping[str, str]) -> list[Pending]:
     def resolve(address: str) -> str:
         recorded = state.resources.get(address)
         return recorded.id if recorded is not None and recorded.id else unknown_id(address)
@@ -136,7 +132,8 @@ def _pending(declared: list[Declared], state: State, lifecycles: Mapping[str, Li
     for item in declared:
         recorded = state.resources.get(item.address)
         if recorded is None or recorded.id is None:
-            out.append(Pending(address=item.address, kind=item.kind, action="create"))
+            out.append(Pending(address=item.address, kind=item.kind,
+                               action="adopt" if item.address in adopted else "create"))
         elif recorded.kind != item.kind:
             out.append(Pending(address=item.address, kind=item.kind, action="replace"))
         else:

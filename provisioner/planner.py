@@ -42,7 +42,7 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
 
     `replace` (`--replace ADDRESS`) forces those resources to be replaced, so what depends on them
     is planned against the new object's id. `delete_orphans` plans the deletion of the live objects
-    tagged by this stack and workspace that it neither declares nor tracks; else they are listed."""
+    tagged by this stack and workspace that it neither tracks nor adopts; else they are listed."""
     wanted = {} if destroy else {d.address: d for d in declared}
     decided: dict[str, Change] = {}
     # every id the state holds, deposed ones too: an old object waiting for deletion is never adopted
@@ -83,10 +83,9 @@ def make_plan(stack_name: str, declared: list[Declared], state: State, observed:
     changes = [decided[a] for a in order]
     changes += [_delete(rs, observed, claimed) for address, rs in sorted(state.resources.items())
                 if address not in wanted]
-    # what a tag proves but nothing took: an address the stack dropped, or a second object of one adopted
-    orphans = _orphans(owned, claimed, (set(wanted) | set(state.resources)) - adopted, observed)
+    orphans = _orphans(owned, claimed, observed)
     if delete_orphans:
-        changes += [_delete_orphan(orphan, observed, adopted) for orphan in orphans]
+        changes += [_delete_orphan(orphan, observed, adopted, state) for orphan in orphans]
         orphans = []
     uploads = {c.address: c.after or {} for c in changes if c.kind == "file" and c.action is Action.CREATE
                and c.address not in state.resources}
@@ -201,7 +200,7 @@ def _decide(item: Declared, after: dict[str, Any], recorded: ResourceState | Non
     common: dict[str, Any] = {"address": item.address, "kind": item.kind, "after": after, "depends_on": list(item.dependencies)}
     wanted = _compared(after, item.kind)
 
-    lost = next((live_id for live_id in tagged if live_id not in claimed), None)
+    lost = _oldest_untaken(tagged, claimed)
     if lost is not None:
         # what the API does not return (a file's content hash, a store's description) is taken as declared,
         # as `provisioner import` does; for a file its marker proves the content
@@ -335,12 +334,40 @@ def _held_by_our_stores(owned: dict[str, dict[str, list[str]]], observed: Observ
             for member in store.get("files", [])}
 
 
-def _orphans(owned: dict[str, dict[str, list[str]]], claimed: set[str], known: set[str],
-             observed: Observed) -> list[Orphan]:
-    """Objects proven this stack's and workspace's that nothing took, at an address not `known`."""
+def untracked(declared: list[Declared], state: State, observed: Observed) -> tuple[dict[str, str], list[Orphan]]:
+    """What a plan of `declared` from `state` takes of the untracked objects it proves its own (the id
+    it adopts per address) and the orphans it lists, without planning the rest: drift reports them.
+
+    These are the claims the plan's decisions make: the state's ids, for an address the state lost
+    the oldest object proven its own, and what an interrupted create made."""
+    wanted = {d.address: d for d in declared}
+    observed, owned = _with_ownership(wanted, state, observed, {})
+    claimed = {r.id for r in state.resources.values() if r.id}
+    adopted = {}
+    for address, item in wanted.items():
+        taken = (_oldest_untaken(owned.get(item.kind, {}).get(address, []), claimed) if address not in state.resources
+                 else _made_unrecorded(item.kind, state.resources[address], observed, claimed))
+        if taken is not None:
+            claimed.add(taken)
+            adopted[address] = taken
+    for address, resource in state.resources.items():
+        made = None if address in wanted else _made_unrecorded(resource.kind, resource, observed, claimed)
+        if made is not None:
+            claimed.add(made)
+    return adopted, _orphans(owned, claimed, observed)
+
+
+def _oldest_untaken(tagged: Sequence[str], claimed: set[str]) -> str | None:
+    """Of the objects proven one address's (oldest first), the one a plan adopts for it."""
+    return next((live_id for live_id in tagged if live_id not in claimed), None)
+
+
+def _orphans(owned: dict[str, dict[str, list[str]]], claimed: set[str], observed: Observed) -> list[Orphan]:
+    """Objects proven this stack's and workspace's that nothing took: the state tracks none of them and
+    the plan adopts none. An address the stack dropped, or a second object of one tracked or adopted."""
     return [Orphan(address=address, kind=kind, id=live_id, name=observed.objects[kind][live_id].get("name"))
             for kind, by_address in owned.items() for address, ids in sorted(by_address.items())
-            if address not in known for live_id in ids if live_id not in claimed]
+            for live_id in ids if live_id not in claimed]
 
 
 def orphan_address(orphan: Orphan) -> str:
@@ -348,11 +375,14 @@ def orphan_address(orphan: Orphan) -> str:
     return f"{orphan.address} (orphan {orphan.id})"
 
 
-def _delete_orphan(orphan: Orphan, observed: Observed, adopted: set[str]) -> Change:
+def _delete_orphan(orphan: Orphan, observed: Observed, adopted: set[str], state: State) -> Change:
     live = observed.objects[orphan.kind][orphan.id]
     before = handler_for(orphan.kind).live_attributes(live, orphan.address, observed.context)
+    tracked = state.resources.get(orphan.address)
     if orphan.address in adopted:
         why = f"another object tagged by this stack as {orphan.address}, which took the oldest"
+    elif tracked is not None and tracked.id:
+        why = f"another object tagged by this stack as {orphan.address}, which the state tracks as {tracked.id}"
     else:
         why = f"tagged by this stack as {orphan.address}, which it neither declares nor tracks"
     return Change(address=orphan_address(orphan), kind=orphan.kind, action=Action.DELETE, id=orphan.id,

@@ -16,7 +16,7 @@ WHAT = {"changed": "changed outside provisioner (recorded -> live)",
         "deleted": "deleted outside provisioner",
         "orphan": "tagged with this stack but not in its state",
         "unmanaged": "made outside any stack (no provisioner:stack tag)"}
-PENDING_SIGNS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-"}
+PENDING_SIGNS = {"create": "+", "adopt": "<=", "update": "~", "replace": "-/+", "delete": "-"}
 HINT = ("To put the live resources back as the stack declares them: `provisioner apply PATH`. To accept the "
         "changes into the state instead: `provisioner refresh PATH`. Orphans and unmanaged objects: "
         "`provisioner import PATH ADDRESS ID`, or delete them.")

@@ -311,3 +311,44 @@ def test_delete_orphans_with_a_target_is_refused_rather_than_dropping_the_orphan
         assert "--delete-orphans cannot be combined with --target" in result.err
         assert "Traceback" not in result.output
     assert api.beta.assistants.retrieve(ids["assistants.helper"]).id
+
+
+def test_a_duplicate_of_a_tracked_address_is_an_orphan_to_plan_and_drift_alike(cli, workspace: Path,
+                                                                               api: openai.OpenAI, read_state):
+    _orph(workspace)
+    assert cli("apply", "stacks/orph", "--auto-approve").code == 0
+    ids = _ids(read_state("orph"))
+    # an outside script copies a tracked store, tags and all
+    tags = api.vector_stores.retrieve(ids["vector_stores.kb"]).metadata
+    duplicate = api.vector_stores.create(name="kb copy", metadata=tags).id
+
+    plan = _plan_json(cli, "stacks/orph")
+    assert [(o["address"], o["id"]) for o in plan["orphans"]] == [("vector_stores.kb", duplicate)]
+    drift = json.loads(cli("drift", "stacks/orph", "--json").out)
+    assert [(d["address"], d["id"]) for d in drift["drift"] if d["status"] == "orphan"] == [
+        ("vector_stores.kb", duplicate)]
+
+    planned = cli("plan", "stacks/orph", "--delete-orphans")
+    assert f"which the state tracks as {ids['vector_stores.kb']}" in planned.out, planned.out
+    result = cli("apply", "stacks/orph", "--delete-orphans", "--auto-approve")
+    assert result.code == 0, result.output
+    with pytest.raises(openai.NotFoundError):
+        api.vector_stores.retrieve(duplicate)
+    assert api.vector_stores.retrieve(ids["vector_stores.kb"]).id  # the tracked one stays
+    assert _ids(read_state("orph")) == ids
+    assert json.loads(cli("drift", "stacks/orph", "--json").out)["drift"] == []
+
+
+def test_drift_after_a_lost_state_shows_what_the_plan_adopts_as_pending_adopt_not_orphans(
+        cli, workspace: Path, read_state):
+    stack, ids = _orph_applied_then_lost(cli, workspace, read_state)
+    replace_in(stack, "  helper: {model: gpt-4o, instructions: help}\n", "")
+
+    report = json.loads(cli("drift", "stacks/orph", "--json").out)
+    plan = _plan_json(cli, "stacks/orph")
+    assert [(d["address"], d["id"]) for d in report["drift"] if d["status"] == "orphan"] == [
+        (o["address"], o["id"]) for o in plan["orphans"]] == [("assistants.helper", ids["assistants.helper"])]
+    # drift reads the kinds that carry tags (and those the state tracks): the file is not looked at
+    adopts = {c["address"] for c in plan["changes"] if c["action"] == "adopt" and c["kind"] != "file"}
+    assert {p["address"] for p in report["pending"] if p["action"] == "adopt"} == adopts
+    assert adopts == set(ids) - {"assistants.helper", "files.notes"}

@@ -101,11 +101,13 @@ def test_drift_never_reports_another_workspace_objects(cli, workspace: Path, end
     assert "Workspace: prod" in clean.err.splitlines()
     assert json.loads(clean.out)["drift"] == []
 
-    # dev loses its state: its tagged objects are dev's orphans, and still nothing of prod's
+    # dev loses its state and the stack drops its assistant: dev's tagged assistant is dev's orphan,
+    # its store one the next plan adopts, and still nothing of prod's
     (workspace / STACK / "state" / "dev" / "support-bot.json").unlink()
-    lost = cli("drift", STACK, "--workspace", "dev", "--json")
-    orphans = {d["id"] for d in json.loads(lost.out)["drift"] if d["status"] == "orphan"}
-    assert orphans == {dev_ids["vector_stores.knowledge"], dev_ids["assistants.support"]}
+    (workspace / STACK / "stack.yaml").write_text((workspace / STACK / "stack.yaml").read_text().split("assistants:")[0])
+    lost = json.loads(cli("drift", STACK, "--workspace", "dev", "--json").out)
+    assert [d["id"] for d in lost["drift"]] == [dev_ids["assistants.support"]]
+    assert "vector_stores.knowledge" in {p["address"] for p in lost["pending"] if p["action"] == "adopt"}
     assert json.loads(cli("drift", STACK, "--workspace", "prod", "--unmanaged", "--json").out)["drift"] == []
 
 

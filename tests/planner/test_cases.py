@@ -4,7 +4,8 @@ Each `cases/<name>.json` holds a stack (YAML text, with any files it needs), the
 the live objects by kind, and the expected action (and optionally reason fragment, drift flag,
 live id, diffed paths and a replacement's old object) per address, and the orphans and look-alike
 uploads ("address id") it lists (none unless given; `delete_orphans: true` plans the orphans'
-deletion instead); optionally also every step apply will take, each with the steps it waits for.
+deletion instead); optionally also every step apply will take, each with the steps it waits for,
+and the addresses of `--target` (`target`), which narrow the plan as the CLI does.
 The planner is pure, so no server is involved here.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from provisioner.observe import Observed, observe_context
 from provisioner.planner import make_plan
 from provisioner.resources import HANDLERS
 from provisioner.state.model import ResourceState, State
+from provisioner.targeting import targeted
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.json"))
 
@@ -34,8 +36,9 @@ def _plan(case: dict, tmp_path: Path):
     observed = Observed({kind: {o["id"]: o for o in objects} for kind, objects in case["live"].items()},
                         observe_context(state))
     declared = [d for handler in HANDLERS.values() for d in handler.declare(stack)]
-    return make_plan(stack.name, declared, state, observed, lifecycles=stack.lifecycles,
+    plan = make_plan(stack.name, declared, state, observed, lifecycles=stack.lifecycles,
                      delete_orphans=case.get("delete_orphans", False))
+    return targeted(plan, case["target"]) if "target" in case else plan
 
 
 @pytest.mark.parametrize("case_file", CASES, ids=[c.stem for c in CASES])
