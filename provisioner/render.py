@@ -121,7 +121,7 @@ def warnings_text(plan: Plan, color: bool = False) -> str:
     out = []
     if plan.orphans:
         out += ["", _paint(f"Warning: {len(plan.orphans)} orphan{'s' if len(plan.orphans) != 1 else ''}: live objects"
-                           " tagged by this stack and workspace at addresses it no longer declares nor tracks."
+                           " tagged by this stack and workspace that it neither tracks nor adopts."
                            " They are left alone; `--delete-orphans` on plan or apply deletes them:", "yellow", color)]
         out += [f"  {o.address}: {o.id}" + (f" ({json.dumps(o.name, ensure_ascii=False)})" if o.name else "")
                 for o in plan.orphans]

@@ -136,8 +136,9 @@ def targeting_options(fn):
     provisioner.targeting)."""
     fn = click.option("--delete-orphans", "delete_orphans", is_flag=True, expose_value=False,
                       callback=_remember_value,
-                      help="Also delete the live objects tagged by this stack and workspace at addresses it no"
-                      " longer declares nor tracks (orphans; without it they are listed and left alone).")(fn)
+                      help="Also delete the live objects tagged by this stack and workspace that it neither"
+                      " tracks nor adopts, a duplicate of a tracked address included (orphans; without it they"
+                      " are listed and left alone).")(fn)
     fn = click.option("--replace", "replace", multiple=True, metavar="ADDRESS", expose_value=False,
                       callback=_remember_value,
                       help="Replace this resource even if nothing changed (create the new one, then delete"
