@@ -27,7 +27,7 @@ from ..validation import (
     reject_unknown,
     require,
 )
-from .common import AGENT, is_reasoning_model, public, requires_beta
+from .common import AGENT, delete_standalone, is_reasoning_model, public, requires_beta
 
 FIELDS = [
     "model",
@@ -385,11 +385,7 @@ def update_agent(app: App, request: Request) -> dict[str, Any]:
 
 
 def delete_agent(app: App, request: Request) -> dict[str, Any]:
-    agent_id = request.params["agent_id"]
-    with app.store.transaction():
-        _get_agent(app, agent_id)
-        app.store.delete(AGENT, agent_id)
-    return {"id": agent_id, "object": "agent.deleted", "deleted": True}
+    return delete_standalone(app, AGENT, request.params["agent_id"], _get_agent, "agent.deleted")
 
 
 # The SDK sends `OpenAI-Beta: agents=v1` on every Agents call. OpenAI documents no answer for a

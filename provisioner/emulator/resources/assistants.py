@@ -28,7 +28,7 @@ from ..validation import (
     reject_unknown,
     require,
 )
-from .common import ASSISTANT, VECTOR_STORE, is_reasoning_model, require_files_exist, requires_beta
+from .common import ASSISTANT, VECTOR_STORE, delete_standalone, is_reasoning_model, require_files_exist, requires_beta
 from .vector_stores import create_vector_store_from
 
 FIELDS = [
@@ -291,11 +291,7 @@ def modify_assistant(app: App, request: Request) -> dict[str, Any]:
 
 
 def delete_assistant(app: App, request: Request) -> dict[str, Any]:
-    assistant_id = request.params["assistant_id"]
-    with app.store.transaction():
-        _get_assistant(app, assistant_id)
-        app.store.delete(ASSISTANT, assistant_id)
-    return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}
+    return delete_standalone(app, ASSISTANT, request.params["assistant_id"], _get_assistant, "assistant.deleted")
 
 
 # The Assistants API answers only requests that opt in with `OpenAI-Beta: assistants=v2`.

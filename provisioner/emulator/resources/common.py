@@ -100,6 +100,16 @@ def batch_view(app: App, row: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def delete_standalone(app: App, kind: str, object_id: str, get: Callable[[App, str], Any],
+                      deleted_object: str) -> dict[str, Any]:
+    """Delete an object nothing else holds (an assistant, an Agent): 404 when unknown, else the
+    `{id, object: "<kind>.deleted", deleted: true}` answer the API gives."""
+    with app.store.transaction():
+        get(app, object_id)
+        app.store.delete(kind, object_id)
+    return {"id": object_id, "object": deleted_object, "deleted": True}
+
+
 def is_reasoning_model(model: str) -> bool:
     return bool(re.match(r"^(o\d|gpt-5)", model))
 
