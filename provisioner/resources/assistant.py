@@ -36,8 +36,9 @@ SUNSET_MESSAGE = (
     "{endpoint} does not serve the Assistants API (/v1/assistants answered 404). OpenAI sunset its "
     "hosted Assistants API on 2026-08-26"
 )
-SUNSET_HINT = ("set `target: responses` on these assistants (or `defaults: {assistant_target: responses}`) "
-               "to deploy them as Responses API definitions")
+SUNSET_HINT = ("set `target: agents` on these assistants to deploy them as server-side Agents (function "
+               "tools only), or `target: responses` to deploy them as Responses API definitions (file_search "
+               "and code_interpreter too); `defaults: {assistant_target: ...}` sets it for the stack")
 
 
 def resolved_definition(stack: Stack, name: str, spec: AssistantSpec, resolve: Resolve) -> dict[str, Any]:

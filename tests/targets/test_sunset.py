@@ -34,7 +34,7 @@ def test_an_assistants_api_assistant_fails_at_once_naming_the_sunset_and_changin
     assert result.code == 1
     assert "does not serve the Assistants API (/v1/assistants answered 404)" in result.err
     assert "OpenAI sunset its hosted Assistants API on 2026-08-26" in result.err
-    assert "target: responses" in result.err
+    assert "target: responses" in result.err and "target: agents" in result.err
     assert "Traceback" not in result.output
     assert _writes(sunset.stats()) == writes
     assert (len(client.files.list().data), len(client.vector_stores.list().data)) == (files, stores)
