@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from provisioner.api.base import Api, Obj
-from provisioner.resources import HANDLERS, external_kinds, model_kinds
+from provisioner.resources import HANDLERS, external_kind, model_kinds
 from provisioner.resources.base import ObserveContext
 from provisioner.state.model import State
 from provisioner.workspaces import DEFAULT_WORKSPACE
@@ -44,7 +44,7 @@ def observe(api: Api, state: State, kinds: set[str], external: Iterable[str] = (
     endpoint that dropped it reads as empty instead of failing."""
     context = observe_context(state, kinds, workspace)
     read = set(kinds) | set(also) | {r.kind for r in state.resources.values()}
-    read |= {kind for ref in external for prefix, kind in external_kinds().items() if ref.startswith(prefix)}
+    read |= {kind for ref in external if (kind := external_kind(ref)) is not None}
     objects: dict[str, dict[str, Any]] = {}
     for kind, handler in HANDLERS.items():  # in dependency order, so errors come in a stable order
         if kind in read:

@@ -22,7 +22,7 @@ from provisioner.graph import Graph
 from provisioner.lifecycle import as_live, ignored_attributes
 from provisioner.observe import Observed, deposed_address, is_deposed
 from provisioner.plan import PENDING_MARKER, Action, Change, LookAlike, Orphan, Plan, Replaced, unknown_id
-from provisioner.resources import external_kinds, handler_for
+from provisioner.resources import external_kind, handler_for
 from provisioner.resources.base import DECLARED_MARKER, Declared
 from provisioner.resources.file import look_alikes
 from provisioner.schedule import schedule
@@ -160,8 +160,7 @@ def _check_live_references(wanted: dict[str, Declared], decided: dict[str, Chang
     problems = []
     for address, item in wanted.items():
         for ref in item.external:
-            kind = next(k for prefix, k in external_kinds().items() if ref.startswith(prefix))
-            if ref not in observed.objects.get(kind, {}):
+            if ref not in observed.objects.get(external_kind(ref) or "", {}):
                 problems.append(f"{address} refers to {ref}, which does not exist at the endpoint")
         model = (decided[address].after or {}).get("model") if handler_for(item.kind).names_model else None
         if model and observed.models is not None and model not in observed.models:

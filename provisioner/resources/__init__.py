@@ -56,9 +56,13 @@ def targets() -> dict[str, Handler]:
     return {h.target: h for h in HANDLERS.values() if h.target is not None}
 
 
-def external_kinds() -> dict[str, str]:
-    """Prefix of a raw id a stack may name -> the kind it is an object of."""
-    return {h.external_prefix: h.kind for h in HANDLERS.values() if h.external_prefix is not None}
+# prefix of a raw id a stack may name -> the kind it is an object of
+_EXTERNAL_KINDS = {h.external_prefix: h.kind for h in HANDLERS.values() if h.external_prefix is not None}
+
+
+def external_kind(ref: str) -> str | None:
+    """The kind of object a raw id names (`vs_...` a vector store), or None for no kind's id."""
+    return next((kind for prefix, kind in _EXTERNAL_KINDS.items() if ref.startswith(prefix)), None)
 
 
 def tagged_kinds() -> tuple[str, ...]:
